@@ -1,0 +1,45 @@
+#ifndef HD_ENGINE_H
+#define HD_ENGINE_H
+/*
+ * engine - the one implementation of every policy decision, used by the
+ * daemon and by helpdeskctl alike: direction and scope, team, priority,
+ * ticket, SLA deadlines, escalation, tone, authority, exceptions and
+ * approvals, hand-off checklist and first response. Reads the policy, never
+ * changes it; writes decisions to the store in one transaction.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "limits.h"
+#include "verdict.h"
+
+struct hd_policy;
+struct hd_store;
+
+struct hd_engine_input {
+	const char *queue_id;		/* for logs and records; may be NULL */
+	const char *mail_from;		/* envelope sender */
+	const char *const *rcpts;	/* envelope recipients */
+	size_t nrcpts;
+	const char *auth_user;		/* SMTP AUTH identity, NULL when none */
+	const char *client_ip;		/* NULL when unknown */
+	bool client_trusted;		/* client_ip is in trusted_networks */
+	time_t received;
+	const char *data;		/* whole message, or NULL and fd >= 0 */
+	size_t len;
+	int fd;
+	bool truncated;			/* the caller stopped reading at limits.message_bytes */
+};
+
+struct hd_engine {
+	const struct hd_policy *policy;
+	struct hd_store *store;		/* may be NULL: no threads, no approvals */
+	const struct hd_limits *limits;
+};
+
+/* Decide. 0 with *verdict_r, or -1 with *error_r (store down, ...): the
+   caller applies on_failure. */
+int hd_engine_run(const struct hd_engine *e, const struct hd_engine_input *in,
+		  struct hd_verdict **verdict_r, char **error_r);
+
+#endif

@@ -1,0 +1,60 @@
+#ifndef HD_MIME_H
+#define HD_MIME_H
+/*
+ * mime - reads a raw RFC 5322 message through GMime into what the engine
+ * needs: decoded headers, thread identifiers, and the text of every text part
+ * converted to UTF-8 (any transfer encoding and charset; text/html reduced to
+ * text; format=flowed unwrapped), plus the agent's own new words with quoted
+ * history and signature removed. Bounded by struct hd_limits: past a limit it
+ * keeps what it read and records a note; it never fails on malformed MIME.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include "util.h"
+#include "limits.h"
+
+struct hd_header {
+	char *name;
+	char *value;		/* unfolded raw value */
+	char *decoded;		/* RFC 2047 decoded, UTF-8 */
+};
+
+struct hd_textpart {
+	char *content_type;	/* "text/plain" or "text/html" */
+	char *text;		/* whole decoded text, UTF-8 */
+	char *agent_text;	/* only the new words: quotes and signature removed */
+	bool quote_found;	/* a quote or signature was removed */
+	bool quote_uncertain;	/* split unsure: agent_text is the whole text */
+	int alt_group;		/* parts of one multipart/alternative share it; -1 none */
+};
+
+struct hd_message {
+	struct hd_header *headers;
+	size_t nheaders;
+	char *subject;		/* decoded, "" when absent */
+	char *from;		/* decoded From: value, "" when absent */
+	char *message_id;	/* without <>, NULL when absent */
+	char *in_reply_to;	/* first id, without <>, NULL when absent */
+	struct strvec references; /* ids without <>, oldest first */
+	struct hd_textpart *parts;
+	size_t nparts;
+	struct strvec notes;	/* limits hit and repairs made, one sentence each */
+	bool truncated;		/* something was not inspected because of a limit */
+};
+
+/* Parse a message from memory. Never returns NULL: malformed input yields a
+   message with what could be read and a note. */
+struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim);
+/* Same, reading from an open file descriptor (not closed, position ignored). */
+struct hd_message *hd_message_parse_fd(int fd, const struct hd_limits *lim);
+void hd_message_deinit(struct hd_message **msg);
+
+/* First header with that name (case-insensitive), or NULL. */
+const struct hd_header *hd_message_header(const struct hd_message *msg, const char *name);
+/* Inbound text: all parts joined (one alternative per group, plain preferred). */
+char *hd_message_text(const struct hd_message *msg);
+
+/* Must be called once before any thread parses (wraps g_mime_init). */
+void hd_mime_init(void);
+
+#endif

@@ -1,0 +1,30 @@
+#ifndef HD_NORM_H
+#define HD_NORM_H
+/*
+ * norm - Unicode normalisation for matching (SPEC s.7 matching rule):
+ * NFKC case folding (utf8proc), default-ignorable characters removed (soft
+ * hyphen, zero-width), curly quotes and dashes folded to ASCII, TR39
+ * confusables mapped to Latin for non-ASCII letters only, white space runs
+ * (including line breaks) collapsed to one space. Keeps, for every output
+ * byte, the offset of the original byte it came from, so findings can quote
+ * the original text and its line. Never allocates unbounded memory: input is
+ * capped by the caller's limit.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hd_normtext {
+	char *text;		/* normalised UTF-8, NUL-terminated */
+	size_t len;
+	size_t *orig;		/* orig[i]: offset in the input of text[i]'s source; orig[len] = input length */
+};
+
+/* Normalise len bytes of (possibly invalid) UTF-8. Invalid bytes become U+FFFD. */
+struct hd_normtext *hd_norm_text(const char *s, size_t len);
+void hd_normtext_deinit(struct hd_normtext **nt);
+/* Normalise a short string (a pattern) into a new allocated string. */
+char *hd_norm_string(const char *s);
+/* True when the code point at text[off] starts/ends a word character run. */
+bool hd_norm_is_word_boundary(const char *text, size_t len, size_t off);
+
+#endif

@@ -1,0 +1,202 @@
+#ifndef HD_POLICY_H
+#define HD_POLICY_H
+/*
+ * policy - the written customer-service policy in machine form (SPEC s.7),
+ * loaded from YAML and validated completely. A loaded policy is immutable and
+ * reference counted, so the daemon can share it read-only between threads and
+ * swap in a new one atomically on SIGHUP while old connections finish.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include "util.h"
+#include "diag.h"
+#include "calendar.h"
+
+struct hd_matcher;
+struct hd_tone_index;
+
+/* Named limits of the loader. */
+#define HD_POLICY_MAX_FILE_BYTES (8u * 1024 * 1024)
+#define HD_POLICY_MAX_DEPTH 32		/* YAML nesting */
+#define HD_POLICY_MAX_PHRASES 100000
+#define HD_POLICY_MAX_ERRORS 100	/* stop collecting after this many */
+
+/* Finding actions, ordered by strength: the strongest among findings wins. */
+enum hd_action {
+	HD_ACTION_NONE = 0,
+	HD_ACTION_TAG,
+	HD_ACTION_NOTIFY,
+	HD_ACTION_HOLD,
+	HD_ACTION_REJECT,
+};
+const char *hd_action_name(enum hd_action a);
+bool hd_action_parse(const char *s, enum hd_action *a_r);
+
+/* Condition tree of priority rules and escalation triggers. A `when:` map
+   with several keys means all of them. */
+enum hd_cond_type {
+	HD_COND_ANY,		/* any: [cond...] */
+	HD_COND_ALL,		/* all: [cond...] */
+	HD_COND_WORDS,		/* words: [...] in subject or text */
+	HD_COND_SUBJECT_WORDS,	/* subject_words: [...] */
+	HD_COND_SENDER,		/* sender: [addresses] (envelope sender or From address) */
+	HD_COND_SENDER_DOMAIN,	/* sender_domain: [domains], subdomains included */
+	HD_COND_HEADER,		/* header: { Name: [words] } */
+	HD_COND_PRIORITY,	/* priority: name or [names] (triggers) */
+	HD_COND_TEAM,		/* team: name or [names] */
+};
+struct hd_cond {
+	enum hd_cond_type type;
+	struct hd_cond **children;	/* any / all */
+	size_t nchildren;
+	char *header;			/* HD_COND_HEADER: header name */
+	struct strvec values;		/* words, addresses, domains, names */
+	struct hd_matcher *matcher;	/* compiled words (WORDS, SUBJECT_WORDS, HEADER) */
+	int line, column;		/* where it was written */
+};
+
+struct hd_team {
+	char *name;
+	struct strvec mailboxes;	/* lower-case addresses */
+	const struct hd_calendar *calendar;
+	int line, column;
+};
+
+struct hd_priority {
+	char *name;
+	struct hd_cond *when;		/* NULL: matches everything (the default) */
+	char *rule_name;		/* "priorities[N]" or the rule's `rule:` name */
+	int line, column;
+};
+
+struct hd_sla_target {
+	const struct hd_priority *priority;
+	long first_response;		/* minutes */
+	long resolution;		/* minutes */
+	bool wall;			/* clock: wall */
+};
+struct hd_sla_channel {
+	char *name;			/* email, chat, phone, social */
+	bool enforced;			/* only email is enforced by the milter */
+	struct hd_sla_target *targets;
+	size_t ntargets;
+};
+
+enum hd_amount_kind { HD_AMOUNT_REFUND = 0, HD_AMOUNT_CREDIT, HD_AMOUNT_DISCOUNT, HD_AMOUNT_KIND_COUNT };
+const char *hd_amount_kind_name(enum hd_amount_kind k);
+
+struct hd_role {
+	char *name;
+	int rank;			/* order of appearance: higher = more authority */
+	bool has_limit[HD_AMOUNT_KIND_COUNT];
+	double limit[HD_AMOUNT_KIND_COUNT]; /* currency units; discount in percent */
+	bool can_approve;		/* `approve: true`; default: any role above the lowest */
+};
+
+struct hd_agent {
+	char *address;			/* lower-case */
+	char *name;
+	const struct hd_role *role;
+	const struct hd_team *team;
+};
+
+struct hd_esc_level {
+	char *name;
+	char *primary, *backup;		/* addresses; backup may be NULL */
+	const struct hd_calendar *primary_hours; /* NULL: primary always */
+};
+
+struct hd_trigger {
+	char *name;
+	struct hd_cond *when;
+	const struct hd_esc_level *notify;
+};
+
+struct hd_phrase {
+	char *id;
+	struct strvec match;		/* phrases as written */
+	char *suggest;
+	struct strvec unless;		/* context phrases that cancel a match */
+	enum hd_action action;		/* HD_ACTION_NONE: tone.action applies */
+	struct strvec examples_bad, examples_good;
+	int line, column;
+};
+
+enum hd_tier_rule { HD_TIER_REP, HD_TIER_PER_POLICY, HD_TIER_APPROVAL };
+struct hd_exc_policy {
+	char *name;
+	bool tier2_rep;			/* tier 2 may be granted by a rep */
+	int max_tier;			/* 0 = no maximum */
+	enum hd_amount_kind kind;	/* what an amount on this exception means; default refund */
+};
+
+struct hd_kpi {
+	char *name;
+	char *target, *review, *owner;
+};
+
+struct hd_policy {
+	int refcount;			/* atomic; use hd_policy_ref/unref */
+	char *file;
+	/* policy: */
+	char *name;
+	char *version;			/* as written: "3" */
+	char *effective;		/* YYYY-MM-DD */
+	char *owner, *review;
+
+	struct hd_calendar **calendars;	size_t ncalendars;
+	struct hd_team *teams;		size_t nteams;
+	struct hd_priority *priorities;	size_t npriorities; /* last one is the default */
+	struct hd_sla_channel *channels; size_t nchannels;
+
+	char *currency;			/* roles.currency, default USD */
+	struct hd_role *roles;		size_t nroles;
+	struct hd_agent *agents;	size_t nagents;
+
+	struct hd_esc_level *levels;	size_t nlevels;
+	struct hd_trigger *triggers;	size_t ntriggers;
+	struct strvec handoff_to;	/* lower-case addresses */
+	struct strvec handoff_require;	/* field labels, e.g. "Customer:" */
+
+	enum hd_action tone_action;	/* default reject */
+	struct hd_phrase *phrases;	size_t nphrases;
+	struct hd_tone_index *tone;	/* compiled automaton, owned */
+
+	enum hd_tier_rule tiers[4];	/* [1..3] */
+	struct hd_exc_policy *exc_policies; size_t nexc_policies;
+	struct strvec exc_require;	/* required fields, default policy,tier,reason */
+	char *approvals_mailbox;	/* lower-case, may be NULL */
+
+	struct hd_kpi *kpis;		size_t nkpis;
+};
+
+/* Load and validate a policy file. Returns NULL when any error was found;
+   every error goes to diag as "file:line:column: message". */
+struct hd_policy *hd_policy_load(const char *path, struct hd_diag *diag);
+/* Same from a buffer; `name` is used in diagnostics. */
+struct hd_policy *hd_policy_load_buffer(const char *name, const char *data, size_t len,
+					struct hd_diag *diag);
+/* Run every tone phrase's examples as self-tests; failures go to diag.
+   Returns the number of failures. */
+size_t hd_policy_selftest(const struct hd_policy *p, struct hd_diag *diag);
+
+struct hd_policy *hd_policy_ref(struct hd_policy *p);
+/* Drop a reference; frees at zero; sets *p to NULL. */
+void hd_policy_unref(struct hd_policy **p);
+
+/* Lookups; addresses are compared case-insensitively. NULL when absent. */
+const struct hd_team *hd_policy_team_for_mailbox(const struct hd_policy *p, const char *addr);
+const struct hd_team *hd_policy_team(const struct hd_policy *p, const char *name);
+const struct hd_agent *hd_policy_agent(const struct hd_policy *p, const char *addr);
+const struct hd_role *hd_policy_role(const struct hd_policy *p, const char *name);
+const struct hd_priority *hd_policy_priority(const struct hd_policy *p, const char *name);
+const struct hd_calendar *hd_policy_calendar(const struct hd_policy *p, const char *name);
+const struct hd_esc_level *hd_policy_level(const struct hd_policy *p, const char *name);
+const struct hd_exc_policy *hd_policy_exc_policy(const struct hd_policy *p, const char *name);
+/* SLA target of the enforced email channel for a priority, or NULL. */
+const struct hd_sla_target *hd_policy_sla(const struct hd_policy *p, const char *channel,
+					  const struct hd_priority *prio);
+/* A duration "90m", "4h", "1h30m" in minutes; false when malformed. */
+bool hd_duration_parse(const char *s, long *minutes_r);
+
+#endif

@@ -1,0 +1,115 @@
+#ifndef HD_STORE_H
+#define HD_STORE_H
+/*
+ * store - the append-only audit store (SPEC s.9): SQLite by default,
+ * PostgreSQL for a store shared between MTAs, one schema and one interface.
+ * Every audit record carries the policy version in force and the hash of the
+ * previous record, so a rewritten or deleted row is detectable. Decisions are
+ * written in one transaction per message: nothing is half-written. Every
+ * function returns HD_STORE_OK or an error with an allocated message in
+ * *error_r; the caller applies on_failure. A handle is used by one thread at
+ * a time (the daemon opens one per connection or uses a pool).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct hd_store;
+
+enum hd_store_result {
+	HD_STORE_OK = 0,
+	HD_STORE_NOT_FOUND = 1,
+	HD_STORE_ERROR = -1,
+};
+
+#define HD_STORE_BUSY_TIMEOUT_MS 5000
+#define HD_STORE_SCHEMA_VERSION 1
+
+/* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
+   Creates or migrates the schema. NULL + *error_r on failure. */
+struct hd_store *hd_store_open(const char *uri, char **error_r);
+void hd_store_deinit(struct hd_store **s);
+/* "sqlite" or "postgresql". */
+const char *hd_store_backend(const struct hd_store *s);
+
+int hd_store_begin(struct hd_store *s, char **error_r);
+int hd_store_commit(struct hd_store *s, char **error_r);
+void hd_store_rollback(struct hd_store *s);
+
+/* Tickets. */
+struct hd_ticket {
+	char *id, *team, *priority, *customer;
+	time_t opened;
+	time_t first_response_due, resolution_due;	/* 0 = none */
+	time_t first_response_at;			/* 0 = no agent reply yet */
+	char *first_response_by;
+	char *policy_version;
+};
+void hd_ticket_free(struct hd_ticket *t);	/* frees members, not t */
+
+/* Ticket of the first of message_ids already linked to a ticket. */
+int hd_store_ticket_by_message(struct hd_store *s, const char *const *message_ids,
+			       size_t n, char **ticket_r, char **error_r);
+int hd_store_ticket_get(struct hd_store *s, const char *id, struct hd_ticket *t_r, char **error_r);
+/* Insert a ticket; inserting an existing id is OK and changes nothing (retries). */
+int hd_store_ticket_open(struct hd_store *s, const struct hd_ticket *t, char **error_r);
+/* Record the first agent reply once; a later call for the same ticket is a no-op. */
+int hd_store_ticket_first_response(struct hd_store *s, const char *id, time_t at,
+				   const char *agent, char **error_r);
+/* Remember that message_id belongs to ticket (idempotent). */
+int hd_store_link_message(struct hd_store *s, const char *message_id, const char *ticket,
+			  char **error_r);
+
+/* Audit records: append-only, hash-chained. */
+struct hd_record {
+	time_t at;
+	const char *kind;	/* inbound, outbound, tone, authority, exception, approval, sla, handoff, escalation */
+	const char *queue_id, *message_id, *ticket, *team, *priority, *agent;
+	const char *rule, *action, *text;
+	const char *detail;	/* JSON object text or NULL */
+	const char *policy_name, *policy_version;
+};
+int hd_store_append(struct hd_store *s, const struct hd_record *r, char **error_r);
+
+/* Exceptions and approvals. status: pending, approved, refused. */
+struct hd_exception {
+	char *id;		/* EXC-... */
+	char *ticket, *agent, *policy, *reason, *kind, *currency, *status, *approver;
+	char *fingerprint;	/* identifies "that reply": hash chosen by the engine */
+	int tier;
+	double amount;		/* < 0: none */
+	time_t created, decided;
+};
+void hd_exception_free(struct hd_exception *e);	/* frees members, not e */
+/* Insert (idempotent on id). */
+int hd_store_exception_add(struct hd_store *s, const struct hd_exception *e, char **error_r);
+int hd_store_exception_get(struct hd_store *s, const char *id, struct hd_exception *e_r,
+			   char **error_r);
+/* Approve a pending exception: sets status, approver, decided time. */
+int hd_store_exception_decide(struct hd_store *s, const char *id, const char *status,
+			      const char *approver, time_t at, char **error_r);
+/* Most recent exception for (ticket, agent, fingerprint), any status. */
+int hd_store_exception_find(struct hd_store *s, const char *ticket, const char *agent,
+			    const char *fingerprint, struct hd_exception *e_r, char **error_r);
+
+/* Audit search (helpdeskctl audit). NULL/0 fields do not filter. */
+struct hd_audit_filter {
+	const char *ticket, *team, *priority, *agent, *rule, *kind;
+	time_t since, until;		/* 0 = open */
+	size_t limit;			/* 0 = no limit */
+};
+struct hd_audit_row {
+	long long seq;
+	time_t at;
+	const char *kind, *queue_id, *message_id, *ticket, *team, *priority, *agent;
+	const char *rule, *action, *text, *detail, *policy_name, *policy_version;
+	const char *prev_hash, *hash;
+};
+typedef bool hd_audit_fn(const struct hd_audit_row *row, void *ctx);
+int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit_fn *fn,
+		   void *ctx, char **error_r);
+/* Walk the chain; *bad_seq_r = first broken record (0 when intact). */
+int hd_store_verify(struct hd_store *s, long long *checked_r, long long *bad_seq_r,
+		    char **problem_r, char **error_r);
+
+#endif

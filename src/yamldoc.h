@@ -1,0 +1,48 @@
+#ifndef HD_YAMLDOC_H
+#define HD_YAMLDOC_H
+/*
+ * yamldoc - reads a YAML file with libyaml into a small node tree that keeps
+ * the line and column of every node, so loaders (policy, config) can report
+ * file:line:column errors after parsing. Anchors/aliases are refused (no
+ * billion-laughs), depth and size are limited. Never used on message data.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include "diag.h"
+
+#define HD_YAML_MAX_DEPTH 32
+#define HD_YAML_MAX_NODES 1000000
+#define HD_YAML_MAX_FILE_BYTES (8u * 1024 * 1024)
+
+enum hd_ynode_type { HD_Y_SCALAR, HD_Y_SEQ, HD_Y_MAP };
+
+struct hd_ynode {
+	enum hd_ynode_type type;
+	int line, column;		/* 1-based, where the node starts */
+	char *scalar;			/* HD_Y_SCALAR: the text */
+	bool plain;			/* scalar was unquoted */
+	struct hd_ynode **keys;		/* HD_Y_MAP: key nodes (scalars) */
+	struct hd_ynode **items;	/* HD_Y_SEQ: items; HD_Y_MAP: values */
+	size_t n;
+};
+
+/* Parse a whole file; NULL + diagnostics on a syntax error or a limit. An
+   empty document gives an empty map. */
+struct hd_ynode *hd_yaml_load_file(const char *path, struct hd_diag *diag);
+struct hd_ynode *hd_yaml_load_buffer(const char *name, const char *data, size_t len,
+				     struct hd_diag *diag);
+void hd_ynode_deinit(struct hd_ynode **n);
+
+/* Value of key in a map, or NULL. */
+const struct hd_ynode *hd_ymap_get(const struct hd_ynode *map, const char *key);
+/* Report every key of map not in allowed (NULL-terminated) as
+   "unknown key 'X' in SECTION (did you mean 'Y'?; expected one of: ...)". Also
+   reports duplicate keys. Returns the number of problems. */
+size_t hd_ymap_check_keys(const struct hd_ynode *map, const char *const *allowed,
+			  const char *section, const char *file, struct hd_diag *diag);
+/* Closest candidate by edit distance (<= 2, or <= a third of the length), or NULL. */
+const char *hd_did_you_mean(const char *word, const char *const *candidates);
+/* Describe a node type for messages: "a mapping", "a list", "a string". */
+const char *hd_ynode_type_name(const struct hd_ynode *n);
+
+#endif
