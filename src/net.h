@@ -5,6 +5,7 @@
  * numeric addresses: never resolves names.
  */
 #include <stdbool.h>
+#include <stddef.h>
 
 struct hd_netlist;
 #define HD_NETLIST_MAX 1024
@@ -14,6 +15,8 @@ struct hd_netlist *hd_netlist_parse(const char *const *cidrs, size_t n, char **e
 /* The default: 127.0.0.0/8 and ::1/128. */
 struct hd_netlist *hd_netlist_loopback(void);
 bool hd_netlist_contains(const struct hd_netlist *l, const char *ip);
+/* Number of networks in the list (0 for NULL). */
+size_t hd_netlist_count(const struct hd_netlist *l);
 void hd_netlist_deinit(struct hd_netlist **l);
 
 #endif

@@ -107,6 +107,8 @@ static void sb_grow(struct strbuf *sb, size_t n)
 {
 	if (sb->len + n + 1 <= sb->cap)
 		return;
+	if (sb->cap == 0)
+		sb->cap = 64;
 	while (sb->len + n + 1 > sb->cap) {
 		if (sb->cap > ((size_t)-1) / 2)
 			oom(sb->len + n + 1);
@@ -119,7 +121,8 @@ static void sb_grow(struct strbuf *sb, size_t n)
 void sb_append(struct strbuf *sb, const char *s, size_t n)
 {
 	sb_grow(sb, n);
-	memcpy(sb->s + sb->len, s, n);
+	if (n)
+		memcpy(sb->s + sb->len, s, n);
 	sb->len += n;
 	sb->s[sb->len] = '\0';
 }
@@ -163,11 +166,16 @@ void sb_truncate(struct strbuf *sb, size_t len)
 	}
 }
 
-/* Give the string to the caller and leave sb empty but valid. */
+/* Give the string to the caller; sb is left empty, holding no memory, and
+   may be appended to again or freed. */
 char *sb_steal(struct strbuf *sb)
 {
 	char *s = sb->s;
-	sb_init(sb);
+
+	if (s == NULL)
+		s = xstrdup("");
+	sb->s = NULL;
+	sb->len = sb->cap = 0;
 	return s;
 }
 

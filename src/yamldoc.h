@@ -44,5 +44,11 @@ size_t hd_ymap_check_keys(const struct hd_ynode *map, const char *const *allowed
 const char *hd_did_you_mean(const char *word, const char *const *candidates);
 /* Describe a node type for messages: "a mapping", "a list", "a string". */
 const char *hd_ynode_type_name(const struct hd_ynode *n);
+/* True for an absent node or a plain empty, "~" or "null" scalar. */
+bool hd_ynode_is_null(const struct hd_ynode *n);
+/* Boolean scalar: true/false, yes/no, on/off (any case); false when not one. */
+bool hd_yscalar_bool(const struct hd_ynode *n, bool *b_r);
+/* Decimal integer scalar within [min, max]; false when malformed or out of range. */
+bool hd_yscalar_long(const struct hd_ynode *n, long min, long max, long *v_r);
 
 #endif

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs what helpdesk-milter needs to build and to run its tests on Debian 12.
+# Run as root. Postfix is installed without starting the system instance: the
+# tests run their own private instance on loopback.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: run as root (apt-get install)" >&2
+	exit 1
+fi
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+	build-essential autoconf automake pkg-config ca-certificates \
+	libmilter-dev libgmime-3.0-dev libyaml-dev check libsqlite3-dev sqlite3 \
+	libpq-dev libutf8proc-dev tzdata \
+	postfix swaks miltertest valgrind postgresql procps psmisc
