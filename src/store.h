@@ -85,7 +85,10 @@ void hd_exception_free(struct hd_exception *e);	/* frees members, not e */
 int hd_store_exception_add(struct hd_store *s, const struct hd_exception *e, char **error_r);
 int hd_store_exception_get(struct hd_store *s, const char *id, struct hd_exception *e_r,
 			   char **error_r);
-/* Approve a pending exception: sets status, approver, decided time. */
+/* Decide a pending exception once (status "approved" or "refused"): sets
+   status, approver, decided time. HD_STORE_NOT_FOUND for an unknown id;
+   deciding it again the same way is a no-op (retried mail), the other way an
+   error. */
 int hd_store_exception_decide(struct hd_store *s, const char *id, const char *status,
 			      const char *approver, time_t at, char **error_r);
 /* Most recent exception for (ticket, agent, fingerprint), any status. */
@@ -95,7 +98,7 @@ int hd_store_exception_find(struct hd_store *s, const char *ticket, const char *
 /* Audit search (helpdeskctl audit). NULL/0 fields do not filter. */
 struct hd_audit_filter {
 	const char *ticket, *team, *priority, *agent, *rule, *kind;
-	time_t since, until;		/* 0 = open */
+	time_t since, until;		/* 0 = open; since <= at < until */
 	size_t limit;			/* 0 = no limit */
 };
 struct hd_audit_row {
@@ -108,7 +111,9 @@ struct hd_audit_row {
 typedef bool hd_audit_fn(const struct hd_audit_row *row, void *ctx);
 int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit_fn *fn,
 		   void *ctx, char **error_r);
-/* Walk the chain; *bad_seq_r = first broken record (0 when intact). */
+/* Walk the chain; *bad_seq_r = first broken record (0 when intact) and
+   *problem_r says how (rewritten, missing, deleted at the end); HD_STORE_OK
+   either way, HD_STORE_ERROR only when the walk itself failed. */
 int hd_store_verify(struct hd_store *s, long long *checked_r, long long *bad_seq_r,
 		    char **problem_r, char **error_r);
 

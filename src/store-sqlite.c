@@ -1,0 +1,343 @@
+/*
+ * store-sqlite - the SQLite backend of the audit store: one file (or
+ * :memory:), WAL journal, a busy timeout, and a per-handle cache of prepared
+ * statements. SQL arrives with $N placeholders and is rewritten to ?N once,
+ * when prepared. It must never be used by two threads at once (one handle,
+ * one thread) and never report an error without saying what SQLite said.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "store-int.h"
+#include "util.h"
+
+struct sqlite_stmt {
+	char *sql;
+	sqlite3_stmt *stmt;
+	struct sqlite_stmt *next;
+};
+
+struct sqlite_conn {
+	sqlite3 *db;
+	char *path;
+	struct sqlite_stmt *cache;	/* most recently used first */
+	size_t ncached;
+};
+
+/* "sqlite: <what>: <SQLite's message>", naming the busy timeout for locks. */
+static char *sqlite_error(struct sqlite_conn *c, int rc, const char *what)
+{
+	int primary = rc & 0xff;
+
+	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+		return xasprintf("sqlite: %s: database is locked (after %d ms)", what,
+				 HD_STORE_BUSY_TIMEOUT_MS);
+	return xasprintf("sqlite: %s: %s", what,
+			 c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+}
+
+/* Rewrite $N placeholders to ?N (SQLite reads $N as a named parameter). */
+static char *sqlite_placeholders(const char *sql)
+{
+	char *out = xstrdup(sql);
+	bool quoted = false;
+
+	for (char *p = out; *p != '\0'; p++) {
+		if (*p == '\'')
+			quoted = !quoted;
+		else if (!quoted && *p == '$' && p[1] >= '0' && p[1] <= '9')
+			*p = '?';
+	}
+	return out;
+}
+
+/* A prepared statement for sql from the cache, preparing it on a miss. */
+static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt **stmt_r,
+			   char **error_r)
+{
+	struct sqlite_stmt **pp, *e;
+	char *rewritten;
+	int rc;
+
+	for (pp = &c->cache; *pp != NULL; pp = &(*pp)->next) {
+		e = *pp;
+		if (strcmp(e->sql, sql) == 0) {
+			*pp = e->next;		/* move to front */
+			e->next = c->cache;
+			c->cache = e;
+			*stmt_r = e->stmt;
+			return HD_STORE_OK;
+		}
+	}
+	rewritten = sqlite_placeholders(sql);
+	rc = sqlite3_prepare_v3(c->db, rewritten, -1, SQLITE_PREPARE_PERSISTENT, stmt_r, NULL);
+	free(rewritten);
+	if (rc != SQLITE_OK) {
+		*error_r = sqlite_error(c, rc, "prepare");
+		return HD_STORE_ERROR;
+	}
+	if (c->ncached >= HD_STORE_STMT_CACHE_MAX) {	/* drop the least recently used */
+		for (pp = &c->cache; (*pp)->next != NULL; pp = &(*pp)->next)
+			;
+		e = *pp;
+		*pp = NULL;
+		sqlite3_finalize(e->stmt);
+		free(e->sql);
+		free(e);
+		c->ncached--;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->sql = xstrdup(sql);
+	e->stmt = *stmt_r;
+	e->next = c->cache;
+	c->cache = e;
+	c->ncached++;
+	return HD_STORE_OK;
+}
+
+/* Rows after which a store without planner statistics gets them. */
+#define HD_SQLITE_ANALYZE_MIN_ROWS 1000
+/* One integer from a query; false when it fails or returns no row. */
+static bool sqlite_int(sqlite3 *db, const char *sql, long long *v_r)
+{
+	sqlite3_stmt *st;
+	bool ok = false;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*v_r = sqlite3_column_int64(st, 0);
+		ok = true;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Give a store without planner statistics an ANALYZE once it has grown a
+   little (cheap then), so audits with several filters pick the narrowest
+   index. The proportions it records stay valid as the store grows; it is
+   never re-run on a big store, where it would hold the write lock. */
+static void sqlite_analyze_once(struct sqlite_conn *c)
+{
+	long long n;
+
+	if (sqlite_int(c->db, "SELECT count(*) FROM sqlite_stat1", &n))
+		return;		/* statistics exist */
+	if (!sqlite_int(c->db, "SELECT max(seq) FROM records", &n) ||
+	    n < HD_SQLITE_ANALYZE_MIN_ROWS)
+		return;
+	if (sqlite3_exec(c->db, "ANALYZE", NULL, NULL, NULL) != SQLITE_OK)
+		log_debug("sqlite: ANALYZE of %s skipped: %s", c->path, sqlite3_errmsg(c->db));
+}
+
+/* Open (creating) the database file and set the connection's pragmas. */
+static int sqlite_open(const char *target, void **conn_r, char **error_r)
+{
+	struct sqlite_conn *c = xcalloc(1, sizeof(*c));
+	bool memory = strcmp(target, ":memory:") == 0;
+	char *err = NULL;
+	int rc;
+
+	*conn_r = NULL;
+	c->path = xstrdup(target);
+	rc = sqlite3_open_v2(target, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		int sys = c->db != NULL ? sqlite3_system_errno(c->db) : 0;
+
+		*error_r = xasprintf("sqlite: cannot open %s: %s%s%s", target,
+				     c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc),
+				     sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "");
+		sqlite3_close(c->db);
+		free(c->path);
+		free(c);
+		return HD_STORE_ERROR;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, HD_STORE_BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(c->db, memory ? "PRAGMA foreign_keys = ON;" :
+			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 " PRAGMA foreign_keys = ON;", NULL, NULL, &err) != SQLITE_OK) {
+		*error_r = xasprintf("sqlite: cannot set up %s: %s", target,
+				     err != NULL ? err : "unknown error");
+		sqlite3_free(err);
+		sqlite3_close(c->db);
+		free(c->path);
+		free(c);
+		return HD_STORE_ERROR;
+	}
+	if (!memory)
+		sqlite_analyze_once(c);
+	*conn_r = c;
+	return HD_STORE_OK;
+}
+
+/* Finalize cached statements and close the database. */
+static void sqlite_close(void *conn)
+{
+	struct sqlite_conn *c = conn;
+
+	while (c->cache != NULL) {
+		struct sqlite_stmt *e = c->cache;
+
+		c->cache = e->next;
+		sqlite3_finalize(e->stmt);
+		free(e->sql);
+		free(e);
+	}
+	if (sqlite3_close(c->db) != SQLITE_OK)
+		log_warning("sqlite: closing %s: %s", c->path, sqlite3_errmsg(c->db));
+	free(c->path);
+	free(c);
+}
+
+/* Run a script of statements. */
+static int sqlite_exec(void *conn, const char *script, char **error_r)
+{
+	struct sqlite_conn *c = conn;
+	char *err = NULL;
+	int rc = sqlite3_exec(c->db, script, NULL, NULL, &err);
+
+	if (rc != SQLITE_OK) {
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			*error_r = sqlite_error(c, rc, "exec");
+		else
+			*error_r = xasprintf("sqlite: %s", err != NULL ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return HD_STORE_ERROR;
+	}
+	return HD_STORE_OK;
+}
+
+/* Bind the parameters of one statement. */
+static int sqlite_bind(struct sqlite_conn *c, sqlite3_stmt *st, const struct hd_sql_param *p,
+		       size_t n, char **error_r)
+{
+	for (size_t i = 0; i < n; i++) {
+		int col = (int)i + 1, rc;
+
+		switch (p[i].type) {
+		case HD_SQL_NULL:
+			rc = sqlite3_bind_null(st, col);
+			break;
+		case HD_SQL_TEXT:
+			rc = sqlite3_bind_text(st, col, p[i].text, -1, SQLITE_STATIC);
+			break;
+		case HD_SQL_INT:
+			rc = sqlite3_bind_int64(st, col, p[i].num);
+			break;
+		case HD_SQL_DOUBLE:
+			rc = sqlite3_bind_double(st, col, p[i].dbl);
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+			break;
+		}
+		if (rc != SQLITE_OK) {
+			*error_r = sqlite_error(c, rc, "bind");
+			return HD_STORE_ERROR;
+		}
+	}
+	return HD_STORE_OK;
+}
+
+/* Run one statement, calling fn per row. */
+static int sqlite_query(void *conn, const char *sql, const struct hd_sql_param *p, size_t n,
+			hd_sql_row_fn *fn, void *ctx, long long *changes_r, char **error_r)
+{
+	struct sqlite_conn *c = conn;
+	const char *cols[HD_STORE_COLUMNS_MAX];
+	sqlite3_stmt *st;
+	int rc, ret = HD_STORE_OK;
+
+	if (changes_r != NULL)
+		*changes_r = 0;
+	if (sqlite_stmt_get(c, sql, &st, error_r) != HD_STORE_OK)
+		return HD_STORE_ERROR;
+	if (sqlite_bind(c, st, p, n, error_r) != HD_STORE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return HD_STORE_ERROR;
+	}
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			size_t ncols = (size_t)sqlite3_column_count(st);
+
+			if (ncols > HD_STORE_COLUMNS_MAX)
+				ncols = HD_STORE_COLUMNS_MAX;
+			for (size_t i = 0; i < ncols; i++)
+				cols[i] = (const char *)sqlite3_column_text(st, (int)i);
+			if (fn != NULL && !fn(ctx, cols, ncols))
+				break;
+			continue;
+		}
+		if (rc != SQLITE_DONE) {
+			*error_r = sqlite_error(c, rc, "query");
+			ret = HD_STORE_ERROR;
+		} else if (changes_r != NULL) {
+			*changes_r = sqlite3_changes(c->db);
+		}
+		break;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+/* BEGIN IMMEDIATE for writers (takes the write lock now), BEGIN otherwise. */
+static int sqlite_begin(void *conn, bool write, char **error_r)
+{
+	struct sqlite_conn *c = conn;
+	int rc = sqlite3_exec(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		*error_r = sqlite_error(c, rc, "begin");
+		return HD_STORE_ERROR;
+	}
+	return HD_STORE_OK;
+}
+
+/* COMMIT. */
+static int sqlite_commit(void *conn, char **error_r)
+{
+	struct sqlite_conn *c = conn;
+	int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		*error_r = sqlite_error(c, rc, "commit");
+		return HD_STORE_ERROR;
+	}
+	return HD_STORE_OK;
+}
+
+/* ROLLBACK (nothing to do when no transaction is active). */
+static void sqlite_rollback(void *conn)
+{
+	struct sqlite_conn *c = conn;
+
+	if (!sqlite3_get_autocommit(c->db))
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Writers are already serialised by BEGIN IMMEDIATE. */
+static int sqlite_lock(void *conn, enum hd_store_lock which, char **error_r)
+{
+	return HD_STORE_OK;
+}
+
+const struct hd_store_vtable hd_store_sqlite_vtable = {
+	.name = "sqlite",
+	.dialect = HD_DIALECT_SQLITE,
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.exec = sqlite_exec,
+	.query = sqlite_query,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.lock = sqlite_lock,
+};
