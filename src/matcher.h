@@ -14,6 +14,12 @@ struct hd_normtext;
 struct hd_matcher;
 
 #define HD_MATCHER_MAX_PATTERN_BYTES 1024
+/* Sum of the normalised pattern lengths of one matcher; the number of
+   automaton states never exceeds this sum plus one. */
+#define HD_MATCHER_MAX_TOTAL_BYTES (64u * 1024 * 1024)
+/* Memory spent on full transition rows for the shallowest states (the rest
+   use sorted edge lists and fail links). */
+#define HD_MATCHER_DENSE_MAX_BYTES (4u * 1024 * 1024)
 
 struct hd_match {
 	int id;			/* caller's id given to hd_matcher_add */
@@ -26,6 +32,9 @@ struct hd_matcher *hd_matcher_new(void);
 /* Add a pattern (normalised internally with hd_norm_string). Returns false
    for an empty or over-long pattern. Several patterns may share an id. */
 bool hd_matcher_add(struct hd_matcher *m, const char *pattern, int id);
+/* Before build: memory for dense rows instead of HD_MATCHER_DENSE_MAX_BYTES
+   (capped by it; 0 = only the root is dense). For tests and benchmarks. */
+void hd_matcher_set_dense_bytes(struct hd_matcher *m, size_t bytes);
 void hd_matcher_build(struct hd_matcher *m);
 size_t hd_matcher_count(const struct hd_matcher *m);
 /* Report every word-bounded match, in order of end offset. */

@@ -13,6 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Code points of one base character and its combining marks that are composed
+   together; a longer run of marks is processed in pieces. */
+#define HD_NORM_MAX_CLUSTER 16
+
 struct hd_normtext {
 	char *text;		/* normalised UTF-8, NUL-terminated */
 	size_t len;
@@ -26,5 +30,15 @@ void hd_normtext_deinit(struct hd_normtext **nt);
 char *hd_norm_string(const char *s);
 /* True when the code point at text[off] starts/ends a word character run. */
 bool hd_norm_is_word_boundary(const char *text, size_t len, size_t off);
+/* True when off lies inside a run of word characters, i.e. the code points on
+   both sides of off are word characters (letter, mark, number or '_'). A
+   match edge is acceptable exactly when this is false. */
+bool hd_norm_inside_word(const char *text, size_t len, size_t off);
+/* True when the code point is a word character (letter, mark, number, '_'). */
+bool hd_norm_is_word_cp(long cp);
+/* Original offset just past the source of text[end - 1], with white space
+   and ignorable characters that produced no output trimmed off; s is the
+   text given to hd_norm_text. [orig[start], this) quotes a match. */
+size_t hd_norm_orig_end(const struct hd_normtext *nt, const char *s, size_t end);
 
 #endif
