@@ -16,6 +16,11 @@ struct hd_tz;
 #define HD_CAL_MAX_HOLIDAYS 1024
 /* A deadline search gives up after this many calendar days with no open time. */
 #define HD_CAL_MAX_SEARCH_DAYS (366 * 5)
+/* Largest target hd_calendar_add accepts (100 years); larger gives false. */
+#define HD_CAL_MAX_MINUTES (366L * 100 * 1440)
+/* No computation walks more calendar days than this; hd_calendar_elapsed
+   counts at most this many days after `from`. */
+#define HD_CAL_MAX_WALK_DAYS (366L * 100)
 
 /* An open interval in minutes since local midnight, 0 <= start < end <= 1440. */
 struct hd_interval {

@@ -40,4 +40,9 @@ void hd_tz_to_local(const struct hd_tz *tz, time_t t, struct hd_localtime *lt_r)
 time_t hd_tz_from_local(const struct hd_tz *tz, int year, int month, int day,
 			int hour, int minute, int second);
 
+/* A zone from a POSIX TZ rule string alone ("EST5EDT,M3.2.0,M11.1.0",
+   "<+03>-3"), as in a TZif footer; name is what hd_tz_name() reports.
+   NULL with an allocated *error_r when the rule is malformed. */
+struct hd_tz *hd_tz_from_posix(const char *name, const char *rule, char **error_r);
+
 #endif
