@@ -782,10 +782,10 @@ static int decide_authority(struct run *r)
 		char *limtxt = a->percent ? xasprintf("%g%%", lim) : xasprintf("%.2f %s", lim, r->p->currency);
 		if (!within) {
 			const struct hd_role *ar = approver_role(r->p, a->kind, a->value, role ? role->rank : -1);
-			sv_push_owned(&needs, xasprintf("%s %s exceeds the %s limit of %s for role %s; %s",
+			sv_push_owned(&needs, xasprintf("%s %s exceeds the %s limit of %s for role %s; %s%s%s",
 				hd_amount_kind_name(a->kind), am, hd_amount_kind_name(a->kind), limtxt,
-				role ? role->name : "(none)",
-				ar ? xasprintf("a %s may approve it", ar->name) : xstrdup("no role may approve it")));
+				role ? role->name : "(none)", ar ? "a " : "no role may approve it",
+				ar ? ar->name : "", ar ? " may approve it" : ""));
 		}
 		int rank = within ? 0 : 2;
 		if (rank > worst_rank) {
@@ -1152,16 +1152,18 @@ static void finish_action(struct run *r)
 			const struct hd_finding *f = &v->findings[i];
 			if (f->action == NULL || strcmp(f->action, "reject") != 0)
 				continue;
-			if (strcmp(f->kind, "tone") == 0)
-				sv_push_owned(&v->reply_lines, xasprintf("%s%s\"%s\" (rule %s): write instead: %s",
-					f->line ? "line " : "in the subject", f->line ? xasprintf("%d: ", f->line) : ": ",
+			if (strcmp(f->kind, "tone") == 0 && f->line > 0)
+				sv_push_owned(&v->reply_lines, xasprintf("line %d: \"%s\" (rule %s): write instead: %s",
+					f->line, f->text, f->rule, f->suggest ? f->suggest : "rephrase"));
+			else if (strcmp(f->kind, "tone") == 0)
+				sv_push_owned(&v->reply_lines, xasprintf("in the subject: \"%s\" (rule %s): write instead: %s",
 					f->text, f->rule, f->suggest ? f->suggest : "rephrase"));
 			else if (strcmp(f->kind, "handoff") == 0)
 				sv_push_owned(&v->reply_lines, xasprintf("hand-off checklist incomplete: missing %s", f->text));
 			else
-				sv_push_owned(&v->reply_lines, xasprintf("%s%s%s%s%s", f->text,
+				sv_push_owned(&v->reply_lines, xasprintf("%s%s%s%s%s%s", f->text,
 					f->id ? " [" : "", f->id ? f->id : "", f->id ? "]" : "",
-					f->suggest ? xasprintf(": %s", f->suggest) : ""));
+					f->suggest ? ": " : "", f->suggest ? f->suggest : ""));
 		}
 	} else if (r->strongest == HD_ACTION_HOLD) {
 		struct strbuf why;

@@ -680,6 +680,8 @@ static int cmd_card(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Progress messages (store migrations...) are noise on a command line. */
+	log_set_sink(NULL, getenv("HELPDESKCTL_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_WARNING);
 	if (argc < 2) {
 		usage_main(stderr);
 		return 1;

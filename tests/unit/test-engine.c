@@ -1,0 +1,364 @@
+/* test-engine - the decisions end to end on tests/data/engine/policy.yaml,
+   with a real SQLite store for threads, first response and approvals. */
+#include <config.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util.h"
+#include "diag.h"
+#include "policy.h"
+#include "store.h"
+#include "mime.h"
+#include "engine.h"
+
+static struct hd_policy *pol;
+static struct hd_store *store;
+static struct hd_limits lim;
+
+/* Source tree root: TOP_SRCDIR env wins over the compiled-in path. */
+static const char *top(void)
+{
+	const char *t = getenv("TOP_SRCDIR");
+	return t ? t : TOP_SRCDIR;
+}
+
+static void setup(void)
+{
+	struct hd_diag d;
+	char *path = xasprintf("%s/tests/data/engine/policy.yaml", top());
+	char *err = NULL;
+
+	hd_mime_init();
+	hd_limits_init(&lim);
+	hd_diag_init(&d);
+	pol = hd_policy_load(path, &d);
+	for (size_t i = 0; i < d.lines.n; i++)
+		fprintf(stderr, "%s\n", d.lines.v[i]);
+	ck_assert_ptr_nonnull(pol);
+	hd_diag_free(&d);
+	free(path);
+	store = hd_store_open(":memory:", &err);
+	ck_assert_msg(store != NULL, "store: %s", err ? err : "");
+}
+
+static void teardown(void)
+{
+	hd_store_deinit(&store);
+	hd_policy_unref(&pol);
+}
+
+/* Run the engine on a message; auth may be NULL. */
+static struct hd_verdict *run(const char *msg, const char *from, const char *rcpt,
+			      const char *auth, const char *at)
+{
+	struct hd_engine e = { .policy = pol, .store = store, .limits = &lim };
+	const char *rcpts[1] = { rcpt };
+	struct hd_engine_input in = { .queue_id = "TESTQ", .mail_from = from, .rcpts = rcpts,
+				      .nrcpts = 1, .auth_user = auth, .client_ip = "192.0.2.1",
+				      .data = msg, .len = strlen(msg), .fd = -1 };
+	struct hd_verdict *v = NULL;
+	char *err = NULL;
+
+	ck_assert(time_parse_rfc3339(at, &in.received));
+	ck_assert_msg(hd_engine_run(&e, &in, &v, &err) == 0, "engine: %s", err ? err : "");
+	return v;
+}
+
+/* Value of the first added header with that name, or NULL. */
+static const char *added(const struct hd_verdict *v, const char *name)
+{
+	for (size_t i = 0; i + 1 < v->headers_added.n; i += 2)
+		if (strcmp(v->headers_added.v[i], name) == 0)
+			return v->headers_added.v[i + 1];
+	return NULL;
+}
+
+/* The first finding of a kind, or NULL. */
+static const struct hd_finding *finding_of(const struct hd_verdict *v, const char *kind)
+{
+	for (size_t i = 0; i < v->nfindings; i++)
+		if (strcmp(v->findings[i].kind, kind) == 0)
+			return &v->findings[i];
+	return NULL;
+}
+
+#define CUSTOMER_MAIL(id, subject, body) \
+	"From: Pat Customer <pat@example.net>\nTo: billing@support.example.com\n" \
+	"Message-ID: <" id ">\nSubject: " subject "\nDate: Mon, 30 Nov 2026 16:00:00 +0000\n\n" body "\n"
+
+START_TEST(inbound_standard_deadlines)
+{
+	struct hd_verdict *v = run(CUSTOMER_MAIL("m1@example.net", "Invoice question",
+						 "Hello, my invoice looks wrong."),
+				   "pat@example.net", "billing@support.example.com", NULL,
+				   "2026-11-30T16:00:00Z");
+
+	ck_assert_int_eq(v->direction, HD_DIR_INBOUND);
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_str_eq(added(v, "X-Helpdesk-Policy"), "test-support v7");
+	ck_assert_str_eq(added(v, "X-Helpdesk-Team"), "billing");
+	ck_assert(strncmp(added(v, "X-Helpdesk-Priority"), "standard; ", 10) == 0);
+	ck_assert(strncmp(added(v, "X-Helpdesk-Ticket"), "HD-", 3) == 0);
+	/* Mon 16:00 London (= UTC in winter): 1.5h left Monday, 6.5h Tuesday from 09:00. */
+	ck_assert_str_eq(added(v, "X-Helpdesk-First-Response-Due"), "2026-12-01T15:30:00Z");
+	/* 40h: Mon 1.5 + Tue..Fri 4 x 8.5 = 35.5h; 4.5h more from Mon 7 Dec 09:00. */
+	ck_assert_str_eq(added(v, "X-Helpdesk-Resolution-Due"), "2026-12-07T13:30:00Z");
+	ck_assert_ptr_null(added(v, "X-Helpdesk-Escalation"));
+	ck_assert_uint_eq(v->recipients_added.n, 0);
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+START_TEST(inbound_critical_escalates_backup_out_of_hours)
+{
+	/* 20:00 London on a Monday: outside the primary's hours, so the backup. */
+	struct hd_verdict *v = run(CUSTOMER_MAIL("m2@example.net", "Help",
+						 "Our site is\n   down since this morning!"),
+				   "pat@example.net", "billing@support.example.com", NULL,
+				   "2026-11-30T20:00:00Z");
+	const char *p = added(v, "X-Helpdesk-Priority");
+
+	ck_assert_msg(strstr(p, "critical; ") == p, "%s", p);
+	ck_assert_msg(strstr(p, "by=words") && strstr(p, "site is"), "%s", p);
+	/* clock: wall → plain 1h and 8h. */
+	ck_assert_str_eq(added(v, "X-Helpdesk-First-Response-Due"), "2026-11-30T21:00:00Z");
+	ck_assert_str_eq(added(v, "X-Helpdesk-Resolution-Due"), "2026-12-01T04:00:00Z");
+	ck_assert_str_eq(added(v, "X-Helpdesk-Escalation"),
+			 "lead; contact=ops@support.example.com; trigger=critical-priority; backup=yes");
+	ck_assert_uint_eq(v->recipients_added.n, 1);
+	ck_assert_str_eq(v->recipients_added.v[0], "ops@support.example.com");
+	hd_verdict_deinit(&v);
+
+	/* Within hours the primary; the legal trigger fires too. */
+	v = run(CUSTOMER_MAIL("m3@example.net", "Refund", "I will ask my lawyer about a chargeback."),
+		"pat@bigcorp.example", "billing@support.example.com", NULL, "2026-11-30T10:00:00Z");
+	ck_assert(strncmp(added(v, "X-Helpdesk-Priority"), "critical; ", 10) == 0);
+	ck_assert(strstr(added(v, "X-Helpdesk-Priority"), "by=sender_domain") != NULL);
+	ck_assert_str_eq(added(v, "X-Helpdesk-Escalation"),
+			 "lead; contact=lead@support.example.com; trigger=critical-priority,legal-threat; backup=no");
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+START_TEST(forged_headers_removed_and_scope)
+{
+	struct hd_verdict *v = run("X-Helpdesk-Priority: critical\nx-helpdesk-ticket: HD-FAKE\n"
+				   "X-HELPDESK-Team: vip\nFrom: alice@support.example.com\n"
+				   "Subject: URGENT please\nMessage-ID: <m4@example.net>\n\nhi\n",
+				   "pat@example.net", "billing@support.example.com", NULL,
+				   "2026-11-30T10:00:00Z");
+
+	/* A From: of an agent makes nobody an agent: still inbound. */
+	ck_assert_int_eq(v->direction, HD_DIR_INBOUND);
+	ck_assert_uint_eq(v->headers_removed.n, 3);
+	ck_assert_str_eq(v->headers_removed.v[0], "X-Helpdesk-Priority");
+	ck_assert_str_eq(v->headers_removed.v[1], "x-helpdesk-ticket");
+	ck_assert_str_eq(v->headers_removed.v[2], "X-HELPDESK-Team");
+	ck_assert(strncmp(added(v, "X-Helpdesk-Priority"), "high; ", 6) == 0);
+	ck_assert_str_ne(added(v, "X-Helpdesk-Ticket"), "HD-FAKE");
+	hd_verdict_deinit(&v);
+
+	/* Out of scope: no header added, forged ones still removed. */
+	v = run("X-Helpdesk-Team: x\nSubject: hi\n\nhello\n", "a@example.net", "someone@example.org",
+		NULL, "2026-11-30T10:00:00Z");
+	ck_assert_int_eq(v->direction, HD_DIR_OUT_OF_SCOPE);
+	ck_assert_uint_eq(v->headers_added.n, 0);
+	ck_assert_uint_eq(v->headers_removed.n, 1);
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+START_TEST(outbound_tone)
+{
+	struct hd_verdict *v = run("From: alice@support.example.com\nTo: pat@example.net\n"
+				   "Subject: Re: Invoice\nMessage-ID: <r1@support.example.com>\n\n"
+				   "Hello Pat,\n\nPlease calm\ndown, I am on it.\n\n"
+				   "On Mon, 30 Nov 2026, Pat wrote:\n> It is not our fault, you said.\n",
+				   "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+				   "2026-11-30T11:00:00Z");
+	const struct hd_finding *f = finding_of(v, "tone");
+
+	ck_assert_int_eq(v->direction, HD_DIR_OUTBOUND);
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_str_eq(v->reply_code, "550");
+	ck_assert_str_eq(v->reply_xcode, "5.7.1");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->rule, "calm-down");
+	ck_assert_str_eq(f->suggest, "I understand how frustrating this is.");
+	ck_assert_int_eq(f->line, 3);
+	/* The quoted "not our fault" is the customer's, not the agent's. */
+	for (size_t i = 0; i < v->nfindings; i++)
+		ck_assert_str_ne(v->findings[i].rule ? v->findings[i].rule : "", "not-our-fault");
+	ck_assert(v->reply_lines.n >= 2);
+	ck_assert_msg(strstr(v->reply_lines.v[1], "I understand how frustrating this is.") != NULL,
+		      "%s", v->reply_lines.v[1]);
+	hd_verdict_deinit(&v);
+
+	/* Without SMTP AUTH and from an untrusted client, alice is not an agent. */
+	v = run("From: alice@support.example.com\nSubject: x\n\ncalm down\n", "alice@support.example.com",
+		"billing@support.example.com", NULL, "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->direction, HD_DIR_INBOUND);
+	hd_verdict_deinit(&v);
+
+	/* A tag-only phrase is delivered and flagged. */
+	v = run("Subject: Re: x\n\nThis is not our fault.\n", "bob@support.example.com", "pat@example.net",
+		"bob@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_str_eq(added(v, "X-Helpdesk-Tone"), "flagged; rules=not-our-fault");
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+START_TEST(thread_and_first_response)
+{
+	struct hd_verdict *v = run(CUSTOMER_MAIL("t1@example.net", "Invoice", "Wrong invoice."),
+				   "pat@example.net", "billing@support.example.com", NULL,
+				   "2026-11-30T16:00:00Z");
+	char *ticket = xstrdup(added(v, "X-Helpdesk-Ticket"));
+	hd_verdict_deinit(&v);
+
+	/* The customer's follow-up continues the ticket and stamps no new deadlines. */
+	v = run("From: pat@example.net\nSubject: Re: Invoice\nMessage-ID: <t2@example.net>\n"
+		"In-Reply-To: <t1@example.net>\nReferences: <t1@example.net>\n\nAny news?\n",
+		"pat@example.net", "billing@support.example.com", NULL, "2026-11-30T16:30:00Z");
+	ck_assert_str_eq(added(v, "X-Helpdesk-Ticket"), ticket);
+	ck_assert_ptr_null(added(v, "X-Helpdesk-First-Response-Due"));
+	hd_verdict_deinit(&v);
+
+	/* Alice answers Tuesday 10:00: 1.5h + 1h = 2h30m of business time, target 8h: met. */
+	v = run("Subject: Re: Invoice\nMessage-ID: <a1@support.example.com>\nIn-Reply-To: <t2@example.net>\n"
+		"References: <t1@example.net> <t2@example.net>\n\nWe are fixing it today.\n",
+		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-12-01T10:00:00Z");
+	ck_assert_str_eq(added(v, "X-Helpdesk-Ticket"), ticket);
+	ck_assert_str_eq(added(v, "X-Helpdesk-Tone"), "clean");
+	ck_assert_str_eq(added(v, "X-Helpdesk-First-Response"),
+			 "met; elapsed=2h30m; target=8h; due=2026-12-01T15:30:00Z; priority=standard");
+	hd_verdict_deinit(&v);
+
+	/* Only the first reply is the first response. */
+	v = run("Subject: Re: Invoice\nMessage-ID: <a2@support.example.com>\nReferences: <t1@example.net>\n\nDone.\n",
+		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-12-02T10:00:00Z");
+	ck_assert_ptr_null(added(v, "X-Helpdesk-First-Response"));
+	hd_verdict_deinit(&v);
+	free(ticket);
+}
+END_TEST
+
+START_TEST(authority_and_approval)
+{
+	const char *reply = "Subject: Re: Refund\nReferences: <r0@example.net>\n\n"
+			    "I have issued a refund of $200.00 to your card.\n";
+	struct hd_verdict *v = run(reply, "alice@support.example.com", "pat@example.net",
+				   "alice@support.example.com", "2026-11-30T11:00:00Z");
+	const struct hd_finding *f = finding_of(v, "authority");
+	char *exc, *approve;
+
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_ptr_nonnull(f);
+	ck_assert(strncmp(f->id, "EXC-", 4) == 0);
+	ck_assert_msg(strstr(f->text, "limit of 50.00 USD for role agent") && strstr(f->text, "team_lead"),
+		      "%s", f->text);
+	ck_assert(strncmp(added(v, "X-Helpdesk-Authority"), "exceeded; amount=200.00; currency=USD; kind=refund", 50) == 0);
+	exc = xstrdup(f->id);
+	approve = xasprintf("Subject: ok\n\napprove %s\n", exc);
+	hd_verdict_deinit(&v);
+
+	/* Alice cannot approve her own exception; Bob's role may not approve. */
+	v = run(approve, "alice@support.example.com", "approvals@support.example.com",
+		"alice@support.example.com", "2026-11-30T11:05:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert(strstr(finding_of(v, "approval")->text, "your own") != NULL);
+	hd_verdict_deinit(&v);
+	v = run(approve, "bob@support.example.com", "approvals@support.example.com",
+		"bob@support.example.com", "2026-11-30T11:06:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	hd_verdict_deinit(&v);
+	/* A From: header naming the team lead approves nothing without AUTH. */
+	v = run("From: dave@support.example.com\nSubject: ok\n\napprove EXC-X\n", "dave@support.example.com",
+		"approvals@support.example.com", NULL, "2026-11-30T11:06:30Z");
+	ck_assert_int_ne(v->direction, HD_DIR_OUTBOUND);
+	hd_verdict_deinit(&v);
+
+	/* Dave (team_lead, refund limit 250) approves. */
+	v = run(approve, "dave@support.example.com", "approvals@support.example.com",
+		"dave@support.example.com", "2026-11-30T11:10:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_str_eq(finding_of(v, "approval")->id, exc);
+	hd_verdict_deinit(&v);
+
+	/* Alice sends the same reply again: accepted and stamped with the approver. */
+	v = run(reply, "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T11:15:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_msg(strstr(added(v, "X-Helpdesk-Exception"), "approved-by=dave@support.example.com") != NULL,
+		      "%s", added(v, "X-Helpdesk-Exception"));
+	ck_assert(strncmp(added(v, "X-Helpdesk-Exception"), exc, strlen(exc)) == 0);
+	ck_assert(strncmp(added(v, "X-Helpdesk-Authority"), "approved; ", 10) == 0);
+	hd_verdict_deinit(&v);
+
+	/* A bigger amount is a different reply and needs its own approval. */
+	v = run("Subject: Re: Refund\nReferences: <r0@example.net>\n\nI refunded $240.\n",
+		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T11:20:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	hd_verdict_deinit(&v);
+	free(exc);
+	free(approve);
+}
+END_TEST
+
+START_TEST(exception_tiers_and_handoff)
+{
+	/* Tier 2 under refund-window: reps may grant it themselves. */
+	struct hd_verdict *v = run("Subject: Re: late return\nX-Helpdesk-Exception-Request: policy=refund-window; "
+				   "tier=2; reason=\"3 days late\"\n\nWe accept the late return.\n",
+				   "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+				   "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert(strstr(added(v, "X-Helpdesk-Exception"), "tier=2; policy=refund-window") != NULL);
+	/* The request header itself is removed before delivery. */
+	ck_assert_str_eq(v->headers_removed.v[0], "X-Helpdesk-Exception-Request");
+	hd_verdict_deinit(&v);
+
+	/* Tier 3 always needs approval; a missing reason is named. */
+	v = run("Subject: Re: x\n\nHello\n#exception policy=goodwill tier=3\n", "alice@support.example.com",
+		"pat@example.net", "alice@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert(strstr(finding_of(v, "exception")->text, "'reason'") != NULL);
+	hd_verdict_deinit(&v);
+
+	/* Hand-off to the lead without the checklist. */
+	v = run("Subject: Fwd: angry customer\n\nCustomer: Pat\nPlease take over.\n", "alice@support.example.com",
+		"lead@support.example.com", "alice@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_str_eq(finding_of(v, "handoff")->text, "Summary:, Steps tried:");
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("engine");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, inbound_standard_deadlines);
+	tcase_add_test(tc, inbound_critical_escalates_backup_out_of_hours);
+	tcase_add_test(tc, forged_headers_removed_and_scope);
+	tcase_add_test(tc, outbound_tone);
+	tcase_add_test(tc, thread_and_first_response);
+	tcase_add_test(tc, authority_and_approval);
+	tcase_add_test(tc, exception_tiers_and_handoff);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
