@@ -1,0 +1,960 @@
+/*
+ * mime - reads one raw message through GMime into struct hd_message: decoded
+ * headers, thread ids, and the UTF-8 text of every text/plain and text/html
+ * part that is not an attachment, with the sender's own new words split off
+ * (quote.c, html.c). It walks the MIME tree with an explicit stack, counts
+ * parts, depth, headers and text bytes against struct hd_limits, and records a
+ * note for every limit hit or repair. It must never fail on any input, never
+ * recurse on message structure, and never keep global mutable state beyond
+ * the one-time GMime initialisation.
+ *
+ * Forwarded messages (message/rfc822 parts) are included in the part list and
+ * in hd_message_text(), because a customer forwarding "the site is down" mail
+ * is still telling support about an outage; their agent_text is empty because
+ * they are never the sender's own words.
+ */
+#include "config.h"
+#include "mime.h"
+#include "html.h"
+#include "quote.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <gmime/gmime.h>
+
+#define HD_MIME_CHARSET_NAME_MAX 40	/* bytes of a charset name quoted in a note */
+#define HD_MIME_READ_CHUNK	65536	/* bytes per read() from a descriptor */
+#define HD_MIME_ICONV_BUF	4096	/* iconv output chunk */
+
+/* Notes given at most once per message. */
+enum mime_note_id {
+	MN_MESSAGE_BYTES = 1u << 0,
+	MN_DEPTH = 1u << 1,
+	MN_PARTS = 1u << 2,
+	MN_HEADER_COUNT = 1u << 3,
+	MN_HEADER_BYTES = 1u << 4,
+	MN_TEXT_BYTES = 1u << 5,
+	MN_INVALID_UTF8 = 1u << 6,
+	MN_UNDECLARED_8BIT = 1u << 7,
+	MN_FALLBACK = 1u << 8,
+	MN_EMPTY = 1u << 9,
+	MN_READ = 1u << 10,
+};
+
+/* Per-parse state; lives on the caller's stack, so parses never share state. */
+struct mime_ctx {
+	struct hd_message *msg;
+	struct hd_limits lim;
+	GMimeParserOptions *opts;
+	size_t text_left;	/* decoded text bytes still allowed */
+	unsigned notes_done;	/* enum mime_note_id bits */
+	uint32_t warnings_seen;	/* GMimeParserWarning codes already noted */
+	struct strvec charsets_noted;
+	int next_group;
+	size_t parts_cap;
+};
+
+/* One MIME object waiting on the walk stack. */
+struct mime_frame {
+	GMimeObject *obj;
+	size_t depth;
+	int group;
+	bool forwarded;
+};
+
+/* windows-1252 0x80-0x9f; other bytes are Latin-1. */
+static const uint16_t mime_cp1252[32] = {
+	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+	0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+};
+
+static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
+
+/* pthread_once body. */
+static void mime_init_once(void)
+{
+	g_mime_init();
+}
+
+/* Initialise GMime once for the process. */
+void hd_mime_init(void)
+{
+	pthread_once(&mime_once, mime_init_once);
+}
+
+/* Add a note (once per id when id is non-zero); may mark the message truncated. */
+static void mime_note(struct mime_ctx *ctx, unsigned id, bool truncated, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void mime_note(struct mime_ctx *ctx, unsigned id, bool truncated, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (truncated)
+		ctx->msg->truncated = true;
+	if (id != 0 && (ctx->notes_done & id))
+		return;
+	ctx->notes_done |= id;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sv_push(&ctx->msg->notes, buf);
+}
+
+/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t mime_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* Append a code point as UTF-8. */
+static void mime_put_cp(struct strbuf *sb, uint32_t cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else {
+		b[0] = (char)(0xe0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	}
+	sb_append(sb, b, n);
+}
+
+/* windows-1252 to UTF-8; never fails. */
+static char *mime_from_cp1252(const char *in, size_t len)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c >= 0x80 && c <= 0x9f)
+			mime_put_cp(&sb, mime_cp1252[c - 0x80]);
+		else
+			mime_put_cp(&sb, c);
+	}
+	return sb.s;
+}
+
+/* Copy valid UTF-8, replacing invalid bytes with U+FFFD; *bad_r when any was. */
+static char *mime_make_valid(const char *in, size_t len, bool *bad_r)
+{
+	const char *end;
+
+	*bad_r = false;
+	if (g_utf8_validate(in, (gssize)len, &end))
+		return xstrndup(in, len);
+	*bad_r = true;
+	gchar *v = g_utf8_make_valid(in, (gssize)len);
+	char *out = xstrdup(v);
+	g_free(v);
+	return out;
+}
+
+/* Remove NUL bytes in place; returns the new length. */
+static size_t mime_drop_nul(char *s, size_t len)
+{
+	size_t w = 0;
+
+	for (size_t r = 0; r < len; r++)
+		if (s[r] != '\0')
+			s[w++] = s[r];
+	if (w < len)
+		s[w] = '\0';
+	return w;
+}
+
+/* Charset name safe to quote in a note. */
+static void mime_charset_label(const char *cs, char out[HD_MIME_CHARSET_NAME_MAX + 1])
+{
+	size_t n = 0;
+
+	for (; *cs != '\0' && n < HD_MIME_CHARSET_NAME_MAX; cs++)
+		out[n++] = (*cs > 0x20 && *cs < 0x7f && *cs != '"') ? *cs : '?';
+	out[n] = '\0';
+}
+
+/* Convert with iconv; invalid input bytes become U+FFFD. Returns NULL when the
+   charset is unknown to iconv. */
+static char *mime_iconv(const char *in, size_t len, const char *charset, bool *bad_r)
+{
+	iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+	struct strbuf sb;
+	char buf[HD_MIME_ICONV_BUF];
+	char *inp = (char *)in;
+	size_t inleft = len;
+
+	*bad_r = false;
+	if (cd == (iconv_t)-1)
+		return NULL;
+	sb_init(&sb);
+	while (inleft > 0) {
+		char *outp = buf;
+		size_t outleft = sizeof(buf);
+		size_t r = iconv(cd, &inp, &inleft, &outp, &outleft);
+		sb_append(&sb, buf, (size_t)(outp - buf));
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		/* EILSEQ, EINVAL or anything else: replace one byte and go on */
+		sb_append(&sb, "\xef\xbf\xbd", 3);
+		*bad_r = true;
+		inp++;
+		inleft--;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	{
+		char *outp = buf;
+		size_t outleft = sizeof(buf);
+		iconv(cd, NULL, NULL, &outp, &outleft);
+		sb_append(&sb, buf, (size_t)(outp - buf));
+	}
+	g_mime_iconv_close(cd);
+	sb.len = mime_drop_nul(sb.s, sb.len);	/* U+0000 from wide charsets */
+	/* iconv output should be valid; make sure */
+	bool bad2;
+	char *out = mime_make_valid(sb.s, sb.len, &bad2);
+	sb_free(&sb);
+	*bad_r = *bad_r || bad2;
+	return out;
+}
+
+/* Charsets in which NUL bytes are part of characters. */
+static bool mime_charset_wide(const char *cs)
+{
+	return strncasecmp(cs, "utf-16", 6) == 0 || strncasecmp(cs, "utf-32", 6) == 0 ||
+	       strncasecmp(cs, "ucs", 3) == 0 || strncasecmp(cs, "utf16", 5) == 0 ||
+	       strncasecmp(cs, "utf32", 5) == 0;
+}
+
+/* Decode bytes in the declared charset to UTF-8; never fails. NUL bytes are
+   dropped (the text is a C string). in is modified. */
+static char *mime_to_utf8(struct mime_ctx *ctx, char *in, size_t len, const char *charset)
+{
+	char label[HD_MIME_CHARSET_NAME_MAX + 1];
+	bool bad = false;
+	char *out;
+
+	if (charset == NULL || !mime_charset_wide(charset))
+		len = mime_drop_nul(in, len);
+
+	if (charset == NULL || *charset == '\0' || strcasecmp(charset, "us-ascii") == 0 ||
+	    strcasecmp(charset, "ascii") == 0) {
+		if (g_utf8_validate(in, (gssize)len, NULL))
+			return xstrndup(in, len);
+		mime_note(ctx, MN_UNDECLARED_8BIT, false,
+			  "8-bit text without a charset read as windows-1252");
+		return mime_from_cp1252(in, len);
+	}
+	if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) {
+		out = mime_make_valid(in, len, &bad);
+	} else {
+		/* GMime maps some placeholder names to the locale charset; they
+		   still mean "unknown" */
+		bool placeholder = strcasecmp(charset, "x-unknown") == 0 ||
+				   strcasecmp(charset, "unknown") == 0 ||
+				   strcasecmp(charset, "unknown-8bit") == 0;
+		out = placeholder ? NULL : mime_iconv(in, len, charset, &bad);
+		if (out == NULL) {
+			mime_charset_label(charset, label);
+			if (!sv_contains_ci(&ctx->charsets_noted, label)) {
+				sv_push(&ctx->charsets_noted, label);
+				mime_note(ctx, 0, false,
+					  "unknown charset \"%s\" read as UTF-8 or else windows-1252",
+					  label);
+			}
+			if (g_utf8_validate(in, (gssize)len, NULL))
+				return xstrndup(in, len);
+			return mime_from_cp1252(in, len);
+		}
+	}
+	if (bad)
+		mime_note(ctx, MN_INVALID_UTF8, false,
+			  "invalid bytes for the declared charset replaced with U+FFFD");
+	return out;
+}
+
+/* CRLF and lone CR to LF; NUL bytes dropped. In place. */
+static void mime_normalise_newlines(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r != '\0'; r++) {
+		if (*r == '\r') {
+			if (r[1] != '\n')
+				*w++ = '\n';
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+/* RFC 3676 format=flowed: join soft-broken lines, undo space-stuffing. */
+static char *mime_unflow(const char *s, bool delsp)
+{
+	struct strbuf sb;
+	bool joining = false;	/* previous line was flowed */
+	size_t prev_depth = 0;
+
+	sb_init(&sb);
+	while (*s != '\0') {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - s) : strlen(s);
+		const char *l = s;
+		size_t depth = 0;
+
+		while (depth < len && l[depth] == '>')
+			depth++;
+		const char *c = l + depth;
+		size_t clen = len - depth;
+		if (clen > 0 && *c == ' ') {	/* space-stuffing */
+			c++;
+			clen--;
+		}
+		bool sig = clen == 3 && memcmp(c, "-- ", 3) == 0;
+		bool flowed = !sig && clen > 0 && c[clen - 1] == ' ';
+		if (joining && depth != prev_depth) {
+			sb_putc(&sb, '\n');	/* quote depth changed: the paragraph ended */
+			joining = false;
+		}
+		if (!joining)
+			for (size_t i = 0; i < depth; i++)
+				sb_putc(&sb, '>');
+		if (!joining && depth > 0)
+			sb_putc(&sb, ' ');
+		sb_append(&sb, c, flowed && delsp ? clen - 1 : clen);
+		if (!flowed && nl != NULL)
+			sb_putc(&sb, '\n');
+		joining = flowed;
+		prev_depth = depth;
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	return sb.s;
+}
+
+/* Bytes of a part's content after transfer decoding. */
+static char *mime_part_bytes(GMimePart *part, size_t *len_r)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *mem;
+	GByteArray *ba;
+	char *out;
+
+	*len_r = 0;
+	if (dw == NULL)
+		return xstrdup("");
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, mem);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	out = xmalloc(ba->len + 1);
+	if (ba->len > 0)
+		memcpy(out, ba->data, ba->len);
+	out[ba->len] = '\0';
+	*len_r = ba->len;
+	g_object_unref(mem);
+	return out;
+}
+
+/* Append a text part, charging its text against the text budget. */
+static void mime_add_part(struct mime_ctx *ctx, const char *ctype, char *text,
+			  bool html_src, const char *html, size_t html_len,
+			  int group, bool forwarded)
+{
+	struct hd_message *m = ctx->msg;
+	struct hd_textpart *tp;
+	size_t len = strlen(text);
+
+	if (len > ctx->text_left) {
+		len = mime_utf8_cut(text, len, ctx->text_left);
+		text[len] = '\0';
+		mime_note(ctx, MN_TEXT_BYTES, true,
+			  "decoded text limit of %zu bytes reached; the rest was not inspected",
+			  ctx->lim.text_bytes);
+	}
+	ctx->text_left -= len;
+	if (m->nparts == ctx->parts_cap) {
+		ctx->parts_cap = ctx->parts_cap ? ctx->parts_cap * 2 : 4;
+		m->parts = xrealloc(m->parts, ctx->parts_cap * sizeof(*m->parts));
+	}
+	tp = &m->parts[m->nparts++];
+	memset(tp, 0, sizeof(*tp));
+	tp->content_type = xstrdup(ctype);
+	tp->text = text;
+	tp->alt_group = group;
+	if (forwarded) {
+		tp->agent_text = xstrdup("");
+		tp->quote_found = true;
+		return;
+	}
+	enum hd_quote_result qr;
+	if (html_src) {
+		bool hq = false;
+		char *own = hd_html_to_text(html, html_len, HD_HTML_DROP_QUOTES, len, &hq);
+		tp->agent_text = hd_quote_strip(own, strlen(own), &qr);
+		free(own);
+		tp->quote_found = hq || qr == HD_QUOTE_FOUND;
+	} else {
+		tp->agent_text = hd_quote_strip(text, len, &qr);
+		tp->quote_found = qr == HD_QUOTE_FOUND;
+	}
+	tp->quote_uncertain = qr == HD_QUOTE_UNCERTAIN;
+}
+
+/* Decode one text/plain or text/html leaf. */
+static void mime_text_leaf(struct mime_ctx *ctx, GMimeObject *obj, bool html, int group,
+			   bool forwarded)
+{
+	size_t rawlen;
+	char *raw = mime_part_bytes(GMIME_PART(obj), &rawlen);
+	char *text = mime_to_utf8(ctx, raw, rawlen,
+				  g_mime_object_get_content_type_parameter(obj, "charset"));
+	free(raw);
+	mime_normalise_newlines(text);
+	if (html) {
+		size_t hlen = strlen(text);
+		char *plain = hd_html_to_text(text, hlen, 0, ctx->text_left + 8, NULL);
+		mime_add_part(ctx, "text/html", plain, true, text, hlen, group, forwarded);
+		free(text);
+		return;
+	}
+	const char *format = g_mime_object_get_content_type_parameter(obj, "format");
+	if (format != NULL && strcasecmp(format, "flowed") == 0) {
+		const char *delsp = g_mime_object_get_content_type_parameter(obj, "delsp");
+		char *u = mime_unflow(text, delsp != NULL && strcasecmp(delsp, "yes") == 0);
+		free(text);
+		text = u;
+	}
+	mime_add_part(ctx, "text/plain", text, false, NULL, 0, group, forwarded);
+}
+
+/* Walk the MIME tree with an explicit stack, bounded by depth and part count. */
+static void mime_walk(struct mime_ctx *ctx, GMimeObject *root)
+{
+	struct mime_frame *stack;
+	size_t n = 0, cap = 16, seen = 0;
+
+	if (root == NULL)
+		return;
+	stack = xmalloc(cap * sizeof(*stack));
+	stack[n++] = (struct mime_frame){ root, 0, -1, false };
+	while (n > 0) {
+		struct mime_frame f = stack[--n];
+		if (++seen > ctx->lim.mime_parts) {
+			mime_note(ctx, MN_PARTS, true,
+				  "MIME part limit %zu reached; further parts not inspected",
+				  ctx->lim.mime_parts);
+			break;
+		}
+		if (f.depth > ctx->lim.mime_depth) {
+			mime_note(ctx, MN_DEPTH, true,
+				  "MIME depth limit %zu reached; deeper parts not inspected",
+				  ctx->lim.mime_depth);
+			continue;
+		}
+		if (GMIME_IS_MULTIPART(f.obj)) {
+			GMimeMultipart *mp = GMIME_MULTIPART(f.obj);
+			int count = g_mime_multipart_get_count(mp);
+			int group = f.group;
+			GMimeContentType *ct = g_mime_object_get_content_type(f.obj);
+			if (ct != NULL && g_mime_content_type_is_type(ct, "multipart", "alternative"))
+				group = ctx->next_group++;
+			for (int i = count; i-- > 0;) {
+				if (n == cap) {
+					cap *= 2;
+					stack = xrealloc(stack, cap * sizeof(*stack));
+				}
+				stack[n++] = (struct mime_frame){ g_mime_multipart_get_part(mp, i),
+								   f.depth + 1, group, f.forwarded };
+			}
+			continue;
+		}
+		if (GMIME_IS_MESSAGE_PART(f.obj)) {
+			GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(f.obj));
+			GMimeObject *body = inner != NULL ? g_mime_message_get_mime_part(inner) : NULL;
+			if (body != NULL) {
+				if (n == cap) {
+					cap *= 2;
+					stack = xrealloc(stack, cap * sizeof(*stack));
+				}
+				stack[n++] = (struct mime_frame){ body, f.depth + 1, -1, true };
+			}
+			continue;
+		}
+		if (!GMIME_IS_PART(f.obj))
+			continue;
+		const char *disp = g_mime_object_get_disposition(f.obj);
+		if (disp != NULL && strcasecmp(disp, "attachment") == 0)
+			continue;
+		GMimeContentType *ct = g_mime_object_get_content_type(f.obj);
+		if (ct == NULL)
+			continue;
+		if (g_mime_content_type_is_type(ct, "text", "plain"))
+			mime_text_leaf(ctx, f.obj, false, f.group, f.forwarded);
+		else if (g_mime_content_type_is_type(ct, "text", "html"))
+			mime_text_leaf(ctx, f.obj, true, f.group, f.forwarded);
+	}
+	free(stack);
+}
+
+/* Record GMime's structural repairs as notes (once per kind). */
+static void mime_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+				gpointer user_data)
+{
+	struct mime_ctx *ctx = user_data;
+	const char *what = NULL;
+	bool trunc = false;
+
+	switch (code) {
+	case GMIME_WARN_MALFORMED_MULTIPART:
+		what = "a multipart has no readable parts";
+		break;
+	case GMIME_WARN_TRUNCATED_MESSAGE:
+		what = "the message is truncated (a closing MIME boundary is missing)";
+		break;
+	case GMIME_WARN_MALFORMED_MESSAGE:
+		what = "the message is malformed";
+		break;
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		what = "an invalid Content-Type was read as application/octet-stream";
+		break;
+	case GMIME_CRIT_INVALID_HEADER_NAME:
+		what = "an invalid header name was skipped";
+		break;
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+		what = "a multipart lacks its boundary parameter";
+		break;
+	case GMIME_CRIT_NESTING_OVERFLOW:
+		what = "the MIME parser's nesting limit was exceeded";
+		trunc = true;
+		break;
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+		what = "a MIME part has neither headers nor content";
+		break;
+	default:
+		return;		/* cosmetic: duplicated headers, 8-bit headers, ... */
+	}
+	if ((unsigned)code < 32) {
+		if (ctx->warnings_seen & (1u << code))
+			return;
+		ctx->warnings_seen |= 1u << code;
+	}
+	mime_note(ctx, 0, trunc, "MIME structure repaired: %s", what);
+}
+
+/* Unfold a raw header value: drop CR/LF of folds, trim. */
+static char *mime_unfold(const char *raw)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (const char *p = raw; *p != '\0'; p++)
+		if (*p != '\r' && *p != '\n')
+			sb_putc(&sb, *p);
+	size_t a = 0, b = sb.len;
+	while (a < b && (sb.s[a] == ' ' || sb.s[a] == '\t'))
+		a++;
+	while (b > a && (sb.s[b - 1] == ' ' || sb.s[b - 1] == '\t'))
+		b--;
+	char *out = xstrndup(sb.s + a, b - a);
+	sb_free(&sb);
+	return out;
+}
+
+/* Add one header, applying the count and size limits. Returns false at the count limit. */
+static bool mime_add_header(struct mime_ctx *ctx, const char *name, const char *raw)
+{
+	struct hd_message *m = ctx->msg;
+	struct hd_header *h;
+	char *value = mime_unfold(raw);
+	size_t vlen = strlen(value);
+
+	if (m->nheaders >= ctx->lim.header_count) {
+		mime_note(ctx, MN_HEADER_COUNT, true,
+			  "header limit %zu reached; further headers not inspected",
+			  ctx->lim.header_count);
+		free(value);
+		return false;
+	}
+	if (vlen > ctx->lim.header_bytes) {
+		value[mime_utf8_cut(value, vlen, ctx->lim.header_bytes)] = '\0';
+		mime_note(ctx, MN_HEADER_BYTES, true,
+			  "header value longer than %zu bytes truncated", ctx->lim.header_bytes);
+	}
+	if ((m->nheaders & (m->nheaders - 1)) == 0)	/* grow at powers of two */
+		m->headers = xrealloc(m->headers, (m->nheaders ? m->nheaders * 2 : 1) * sizeof(*h));
+	h = &m->headers[m->nheaders++];
+	h->name = xstrdup(name);
+	h->value = value;
+	gchar *dec = g_mime_utils_header_decode_text(ctx->opts, value);
+	bool bad;
+	h->decoded = mime_make_valid(dec != NULL ? dec : "", dec != NULL ? strlen(dec) : 0, &bad);
+	g_free(dec);
+	size_t dlen = strlen(h->decoded);
+	if (dlen > ctx->lim.header_bytes)
+		h->decoded[mime_utf8_cut(h->decoded, dlen, ctx->lim.header_bytes)] = '\0';
+	return true;
+}
+
+/* A header with its place in the message, for putting the lists back in order. */
+struct mime_hdr_ref {
+	GMimeHeader *h;
+	gint64 offset;
+	size_t seq;
+};
+
+/* qsort order: position in the message, then list order. */
+static int mime_hdr_cmp(const void *a, const void *b)
+{
+	const struct mime_hdr_ref *x = a, *y = b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Collect the top-level headers. GMime keeps Content-* headers on the body
+   part, the rest on the message: merge both lists in message order. */
+static void mime_headers(struct mime_ctx *ctx, GMimeMessage *gm)
+{
+	GMimeHeaderList *lists[2];
+	struct mime_hdr_ref *refs;
+	size_t n = 0, total = 0;
+	GMimeObject *body = g_mime_message_get_mime_part(gm);
+
+	lists[0] = g_mime_object_get_header_list(GMIME_OBJECT(gm));
+	lists[1] = body != NULL ? g_mime_object_get_header_list(body) : NULL;
+	for (int l = 0; l < 2; l++)
+		if (lists[l] != NULL)
+			total += (size_t)g_mime_header_list_get_count(lists[l]);
+	refs = xcalloc(total ? total : 1, sizeof(*refs));
+	for (int l = 0; l < 2; l++) {
+		int count = lists[l] != NULL ? g_mime_header_list_get_count(lists[l]) : 0;
+		for (int i = 0; i < count && n < total; i++) {
+			GMimeHeader *h = g_mime_header_list_get_header_at(lists[l], i);
+			if (h == NULL || g_mime_header_get_name(h) == NULL)
+				continue;
+			refs[n].h = h;
+			refs[n].offset = g_mime_header_get_offset(h);
+			refs[n].seq = n;
+			n++;
+		}
+	}
+	qsort(refs, n, sizeof(*refs), mime_hdr_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const char *raw = g_mime_header_get_raw_value(refs[i].h);
+		if (!mime_add_header(ctx, g_mime_header_get_name(refs[i].h), raw != NULL ? raw : ""))
+			break;
+	}
+	free(refs);
+}
+
+/* Headers straight from the bytes when GMime produced no message. */
+static void mime_fallback(struct mime_ctx *ctx, const char *data, size_t len)
+{
+	struct strbuf name, val;
+	const char *p = data, *end = data + len;
+	bool have = false;
+
+	sb_init(&name);
+	sb_init(&val);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl != NULL ? nl : end;
+		size_t l = (size_t)(e - p);
+		if (l > 0 && p[l - 1] == '\r')
+			l--;
+		if (l == 0) {		/* end of the header block */
+			p = nl != NULL ? nl + 1 : end;
+			break;
+		}
+		if ((*p == ' ' || *p == '\t') && have) {
+			sb_putc(&val, ' ');
+			sb_append(&val, p, l);
+		} else {
+			if (have && !mime_add_header(ctx, name.s, val.s))
+				have = false;
+			const char *colon = memchr(p, ':', l);
+			sb_truncate(&name, 0);
+			sb_truncate(&val, 0);
+			have = colon != NULL && colon > p;
+			if (have) {
+				sb_append(&name, p, (size_t)(colon - p));
+				sb_append(&val, colon + 1, l - (size_t)(colon + 1 - p));
+			}
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (have)
+		mime_add_header(ctx, name.s, val.s);
+	sb_free(&name);
+	sb_free(&val);
+	if (p < end) {
+		char *body = xmalloc((size_t)(end - p) + 1);
+		memcpy(body, p, (size_t)(end - p));
+		body[end - p] = '\0';
+		char *text = mime_to_utf8(ctx, body, (size_t)(end - p), NULL);
+		free(body);
+		mime_normalise_newlines(text);
+		mime_add_part(ctx, "text/plain", text, false, NULL, 0, -1, false);
+	}
+}
+
+/* Strip <> and blanks from an id GMime could not parse. */
+static char *mime_bare_id(const char *v)
+{
+	while (*v == ' ' || *v == '\t' || *v == '<')
+		v++;
+	size_t l = strlen(v);
+	while (l > 0 && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '>'))
+		l--;
+	return l > 0 ? xstrndup(v, l) : NULL;
+}
+
+/* Subject, From and the thread ids from the kept headers. */
+static void mime_thread_fields(struct mime_ctx *ctx)
+{
+	struct hd_message *m = ctx->msg;
+	const struct hd_header *h;
+
+	h = hd_message_header(m, "Subject");
+	m->subject = xstrdup(h != NULL ? h->decoded : "");
+	h = hd_message_header(m, "From");
+	m->from = xstrdup(h != NULL ? h->decoded : "");
+	h = hd_message_header(m, "Message-ID");
+	if (h != NULL) {
+		char *id = g_mime_utils_decode_message_id(h->value);
+		m->message_id = id != NULL && *id != '\0' ? xstrdup(id) : mime_bare_id(h->value);
+		g_free(id);
+	}
+	h = hd_message_header(m, "In-Reply-To");
+	if (h != NULL) {
+		GMimeReferences *r = g_mime_references_parse(ctx->opts, h->value);
+		if (r != NULL && g_mime_references_length(r) > 0)
+			m->in_reply_to = xstrdup(g_mime_references_get_message_id(r, 0));
+		else
+			m->in_reply_to = mime_bare_id(h->value);
+		if (r != NULL)
+			g_mime_references_free(r);
+	}
+	h = hd_message_header(m, "References");
+	if (h != NULL) {
+		GMimeReferences *r = g_mime_references_parse(ctx->opts, h->value);
+		if (r != NULL) {
+			for (int i = 0; i < g_mime_references_length(r); i++)
+				sv_push(&m->references, g_mime_references_get_message_id(r, i));
+			g_mime_references_free(r);
+		}
+	}
+}
+
+/* Public entry: see mime.h. */
+struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim)
+{
+	struct hd_message *m = xcalloc(1, sizeof(*m));
+	struct mime_ctx ctx;
+
+	hd_mime_init();
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.msg = m;
+	if (lim != NULL)
+		ctx.lim = *lim;
+	else
+		hd_limits_init(&ctx.lim);
+	ctx.text_left = ctx.lim.text_bytes;
+	sv_init(&m->references);
+	sv_init(&m->notes);
+	sv_init(&ctx.charsets_noted);
+	if (data == NULL)
+		len = 0;
+	if (len > ctx.lim.message_bytes) {
+		mime_note(&ctx, MN_MESSAGE_BYTES, true,
+			  "message larger than %zu bytes; only the first %zu bytes inspected",
+			  ctx.lim.message_bytes, ctx.lim.message_bytes);
+		len = ctx.lim.message_bytes;
+	}
+	/* an mbox "From " line is not a header */
+	if (len >= 5 && memcmp(data, "From ", 5) == 0) {
+		const char *nl = memchr(data, '\n', len);
+		size_t skip = nl != NULL ? (size_t)(nl + 1 - data) : len;
+		data += skip;
+		len -= skip;
+	}
+	if (len == 0)
+		mime_note(&ctx, MN_EMPTY, false, "the message is empty");
+
+	ctx.opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(ctx.opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(ctx.opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_warning_callback(ctx.opts, mime_parser_warning, &ctx);
+
+	GMimeMessage *gm = NULL;
+	if (len > 0) {
+		GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
+		GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+		g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+		gm = g_mime_parser_construct_message(parser, ctx.opts);
+		g_object_unref(parser);
+		g_object_unref(stream);
+	}
+	if (gm != NULL) {
+		mime_headers(&ctx, gm);
+		mime_walk(&ctx, g_mime_message_get_mime_part(gm));
+		g_object_unref(gm);
+	} else if (len > 0) {
+		mime_note(&ctx, MN_FALLBACK, false,
+			  "no MIME message could be read; headers were read directly");
+		mime_fallback(&ctx, data, len);
+	}
+	mime_thread_fields(&ctx);
+	g_mime_parser_options_free(ctx.opts);
+	sv_free(&ctx.charsets_noted);
+	return m;
+}
+
+/* Public entry: see mime.h. Reads from offset 0, or sequentially when the
+   descriptor cannot seek (a pipe). */
+struct hd_message *hd_message_parse_fd(int fd, const struct hd_limits *lim)
+{
+	struct hd_limits l;
+	struct strbuf sb;
+	size_t want;
+	bool seekable = true, failed = false;
+	int err = 0;
+
+	if (lim != NULL)
+		l = *lim;
+	else
+		hd_limits_init(&l);
+	want = l.message_bytes + 1;	/* one more byte tells that it was larger */
+	sb_init(&sb);
+	while (sb.len < want) {
+		char buf[HD_MIME_READ_CHUNK];
+		size_t chunk = want - sb.len < sizeof(buf) ? want - sb.len : sizeof(buf);
+		ssize_t r;
+		if (seekable) {
+			r = pread(fd, buf, chunk, (off_t)sb.len);
+			if (r < 0 && errno == ESPIPE && sb.len == 0) {
+				seekable = false;
+				continue;
+			}
+		} else {
+			r = read(fd, buf, chunk);
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			failed = true;
+			err = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		sb_append(&sb, buf, (size_t)r);
+	}
+	struct hd_message *m = hd_message_parse(sb.s, sb.len, &l);
+	if (failed) {
+		sv_push_owned(&m->notes, xasprintf("reading the message failed after %zu bytes: %s",
+						   sb.len, strerror(err)));
+		m->truncated = true;
+	}
+	sb_free(&sb);
+	return m;
+}
+
+/* Free everything and set the caller's pointer to NULL. */
+void hd_message_deinit(struct hd_message **msgp)
+{
+	struct hd_message *m = *msgp;
+
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nheaders; i++) {
+		free(m->headers[i].name);
+		free(m->headers[i].value);
+		free(m->headers[i].decoded);
+	}
+	free(m->headers);
+	for (size_t i = 0; i < m->nparts; i++) {
+		free(m->parts[i].content_type);
+		free(m->parts[i].text);
+		free(m->parts[i].agent_text);
+	}
+	free(m->parts);
+	free(m->subject);
+	free(m->from);
+	free(m->message_id);
+	free(m->in_reply_to);
+	sv_free(&m->references);
+	sv_free(&m->notes);
+	free(m);
+	*msgp = NULL;
+}
+
+/* First header with that name, case-insensitive. */
+const struct hd_header *hd_message_header(const struct hd_message *msg, const char *name)
+{
+	for (size_t i = 0; i < msg->nheaders; i++)
+		if (strcasecmp(msg->headers[i].name, name) == 0)
+			return &msg->headers[i];
+	return NULL;
+}
+
+/* The part that speaks for an alternative group: the first non-empty
+   text/plain, else the first part of the group. */
+static size_t mime_group_choice(const struct hd_message *msg, int group)
+{
+	size_t first = (size_t)-1;
+
+	for (size_t i = 0; i < msg->nparts; i++) {
+		if (msg->parts[i].alt_group != group)
+			continue;
+		if (first == (size_t)-1)
+			first = i;
+		if (strcmp(msg->parts[i].content_type, "text/plain") == 0 &&
+		    msg->parts[i].text[0] != '\0')
+			return i;
+	}
+	return first;
+}
+
+/* All text joined by newlines, one alternative per group. */
+char *hd_message_text(const struct hd_message *msg)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < msg->nparts; i++) {
+		const struct hd_textpart *p = &msg->parts[i];
+		if (p->alt_group >= 0 && mime_group_choice(msg, p->alt_group) != i)
+			continue;
+		if (sb.len > 0)
+			sb_putc(&sb, '\n');
+		sb_puts(&sb, p->text);
+	}
+	return sb.s;
+}
