@@ -4,7 +4,7 @@
  * or a discount. It must never guess a kind from outside the amount's own
  * sentence, and never read past the text's end.
  */
-#include "config.h"
+#include <config.h>
 #include "amount.h"
 
 #include <ctype.h>

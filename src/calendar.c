@@ -6,7 +6,7 @@
  * change while a 00:00-24:00 day lasts 23 or 25 hours.
  * Pure computation: must never do I/O, log, or keep state between calls.
  */
-#include "config.h"
+#include <config.h>
 #include "calendar.h"
 #include "tz.h"
 #include "util.h"

@@ -2,7 +2,7 @@
  * diag - collects loader diagnostics in the file:line:column form editors
  * and compilers use, so an administrator can jump straight to the mistake.
  */
-#include "config.h"
+#include <config.h>
 #include "diag.h"
 
 #include <stdio.h>

@@ -2,14 +2,14 @@
  * engine - decides what happens to one message under the policy: direction
  * and scope (SPEC s.3), team, priority, ticket, SLA deadlines, escalation,
  * tone, authority, exceptions and approvals, hand-off checklist, first
- * response. Both helpesk-milter and helpdeskctl call hd_engine_run(); there
+ * response. Both helpdesk-milter and helpdeskctl call hd_engine_run(); there
  * is no second implementation of any decision. Identity comes only from SMTP
  * AUTH or a trusted client's envelope sender, never from From:. Headers it
  * writes are built from the policy and its own decisions, never copied from
  * the message. Store writes happen in one transaction at the end, so a
  * failure leaves nothing half-written.
  */
-#include "config.h"
+#include <config.h>
 #include "engine.h"
 #include "policy.h"
 #include "store.h"

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
-#include "limits.h"
+#include "hd-limits.h"
 #include "verdict.h"
 
 struct hd_policy;

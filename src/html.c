@@ -6,7 +6,7 @@
  * Thunderbird/Apple, Yahoo, Outlook). It must never fail, never read past
  * len, never write more than max_out bytes, and never nest without bound.
  */
-#include "config.h"
+#include <config.h>
 #include "html.h"
 #include "util.h"
 

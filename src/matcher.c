@@ -11,7 +11,7 @@
  * read-only between threads), keep scan state in the matcher, or accept a
  * pattern beyond the named limits.
  */
-#include "config.h"
+#include <config.h>
 #include "matcher.h"
 #include "norm.h"
 #include "util.h"

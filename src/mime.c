@@ -13,7 +13,7 @@
  * is still telling support about an outage; their agent_text is empty because
  * they are never the sender's own words.
  */
-#include "config.h"
+#include <config.h>
 #include "mime.h"
 #include "html.h"
 #include "quote.h"

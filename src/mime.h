@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "util.h"
-#include "limits.h"
+#include "hd-limits.h"
 
 struct hd_header {
 	char *name;

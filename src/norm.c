@@ -10,7 +10,7 @@
  * cased), read past len, keep state between calls, or fail on invalid UTF-8
  * (each bad byte becomes U+FFFD).
  */
-#include "config.h"
+#include <config.h>
 #include "norm.h"
 #include "util.h"
 

@@ -8,7 +8,7 @@
  * global mutable state (policies are shared read-only between threads), or
  * read anything but the policy file and the system time-zone data.
  */
-#include "config.h"
+#include <config.h>
 #include "policy.h"
 
 #include <ctype.h>

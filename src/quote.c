@@ -6,7 +6,7 @@
  * tone rule missing the agent's words is worse than one scanning a quote, so
  * doubtful cases keep everything and report HD_QUOTE_UNCERTAIN.
  */
-#include "config.h"
+#include <config.h>
 #include "quote.h"
 #include "util.h"
 

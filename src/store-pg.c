@@ -7,7 +7,7 @@
  * transaction (that would split it) and never crash when the server goes away.
  * Built without libpq (no HAVE_POSTGRESQL), every open fails with a clear error.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

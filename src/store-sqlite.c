@@ -5,7 +5,7 @@
  * when prepared. It must never be used by two threads at once (one handle,
  * one thread) and never report an error without saying what SQLite said.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdlib.h>
 #include <string.h>

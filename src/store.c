@@ -6,7 +6,7 @@
  * never rewrite or delete an audit record, and never keep state outside the
  * handle.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

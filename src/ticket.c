@@ -3,7 +3,7 @@
  * in subjects. Ids carry no personal data: they are hashes. Never uses a
  * random source, so a retried message maps to the same ids.
  */
-#include "config.h"
+#include <config.h>
 #include "ticket.h"
 #include "util.h"
 

@@ -10,7 +10,7 @@
  * Must never: decide the verdict (the engine does, from the findings), keep
  * mutable state in the shared index, or report more than max_hits hits.
  */
-#include "config.h"
+#include <config.h>
 #include "tone.h"
 #include "matcher.h"
 #include "norm.h"

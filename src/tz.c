@@ -7,7 +7,7 @@
  * Must never call localtime(), mktime() or tzset(), nor read or set TZ: the
  * process-wide zone belongs to nobody here, and several zones are used at once.
  */
-#include "config.h"
+#include <config.h>
 #include "tz.h"
 #include "util.h"
 

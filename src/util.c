@@ -4,7 +4,7 @@
  * fails could half-apply a verdict, while an abort makes the MTA apply its
  * milter_default_action (tempfail) and retry. Never returns NULL.
  */
-#include "config.h"
+#include <config.h>
 #include "util.h"
 
 #include <ctype.h>

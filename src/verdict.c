@@ -3,7 +3,7 @@
  * A verdict copies every string it keeps, so it never points into a policy
  * that a reload may free. It must never decide anything itself.
  */
-#include "config.h"
+#include <config.h>
 #include "verdict.h"
 
 #include <stdio.h>

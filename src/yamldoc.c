@@ -7,7 +7,7 @@
  * HD_YAML_MAX_DEPTH nesting, HD_YAML_MAX_NODES nodes or HD_YAML_MAX_FILE_BYTES
  * bytes, or be used on message data (it is for administrator files only).
  */
-#include "config.h"
+#include <config.h>
 #include "yamldoc.h"
 
 #include <ctype.h>

@@ -8,7 +8,7 @@
  *
  * usage: bench-store STORE-URI [RECORDS [BATCH [REPEATS]]]
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

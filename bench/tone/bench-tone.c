@@ -8,7 +8,7 @@
  * Must never: depend on anything but the engine's norm/matcher/tone modules,
  * or use non-deterministic input (the PRNG is seeded with a constant).
  */
-#include "config.h"
+#include <config.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* test-amount - amounts in agents' words and their kind. */
-#include "config.h"
+#include <config.h>
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
    Fri, 11-01 Sun (New York DST ends 06:00Z), 11-02 Mon; 2026-11-30 Mon;
    2026-12-24 Thu, 12-25 Fri, 12-28 Mon, 12-29 Tue. London is on GMT (= UTC)
    in November and December. */
-#include "config.h"
+#include <config.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * test-html - HTML to text: inline and block tags, entities, script/style,
  * comments, attribute quoting, quoted-history dropping, bounds.
  */
-#include "config.h"
+#include <config.h>
 #include "html.h"
 #include "util.h"
 

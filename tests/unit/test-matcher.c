@@ -1,6 +1,6 @@
 /* test-matcher - Aho-Corasick matching on word boundaries, checked against a
    brute-force matcher on generated pattern sets. */
-#include "config.h"
+#include <config.h>
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>

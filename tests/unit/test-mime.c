@@ -3,7 +3,7 @@
  * under tests/data/mime, and hostile input (truncated, NUL bytes, deep
  * nesting, header floods, huge header lines, empty) against the limits.
  */
-#include "config.h"
+#include <config.h>
 #include "mime.h"
 #include "util.h"
 

@@ -1,5 +1,5 @@
 /* test-norm - Unicode normalisation for matching, offsets and word boundaries. */
-#include "config.h"
+#include <config.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

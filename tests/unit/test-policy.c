@@ -4,7 +4,7 @@
  * file:line:column with the expected message; several errors are all
  * reported; durations, actions and lookups behave.
  */
-#include "config.h"
+#include <config.h>
 
 #include <check.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * languages and wrapped, Outlook separators and header blocks, signatures,
  * and the cases that must stay whole (false and uncertain splits).
  */
-#include "config.h"
+#include <config.h>
 #include "quote.h"
 #include "util.h"
 

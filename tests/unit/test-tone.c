@@ -1,7 +1,7 @@
 /* test-tone - prohibited phrases: hits, original words and lines, `unless`
    cancelling, dedupe, caps, examples self-test. Policies are built by hand so
    this does not depend on the YAML loader. */
-#include "config.h"
+#include <config.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

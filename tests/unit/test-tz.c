@@ -1,6 +1,6 @@
 /* test-tz - TZif reading, POSIX TZ rules, and UTC <-> local conversion
    against the system zone data (/usr/share/zoneinfo) and tests/data/tz. */
-#include "config.h"
+#include <config.h>
 #include <check.h>
 #include <pthread.h>
 #include <stdlib.h>

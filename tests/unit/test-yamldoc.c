@@ -2,7 +2,7 @@
  * test-yamldoc - the YAML node reader: positions, refused aliases and
  * anchors, limits, syntax error positions, duplicate and unknown keys.
  */
-#include "config.h"
+#include <config.h>
 
 #include <check.h>
 #include <stdio.h>
