@@ -1134,7 +1134,8 @@ static int run_outbound(struct run *r)
 	decide_handoff(r);
 	if (r->strongest < HD_ACTION_HOLD)
 		decide_first_response(r);
-	rec_add(r, "outbound", NULL, hd_action_name(r->strongest), r->msg->subject, NULL);
+	rec_add(r, "outbound", NULL, r->strongest >= HD_ACTION_HOLD ? hd_action_name(r->strongest) : "accept",
+		r->msg->subject, NULL);
 	return 0;
 }
 
