@@ -10,7 +10,8 @@
 # Functions: hd_env_init, pf_start MILTER_SPEC, pf_stop, milter_config FILE
 # [extra yaml], milter_start CONFIG [args], milter_stop [signal], milter_alive,
 # send (swaks wrapper), wait_mail DIR PATTERN [secs], mail_arrives, mail_headers,
-# ok/nok/check, summary.
+# ok/nok/check, summary. Optional hook: define pf_configure_hook (run after
+# main.cf/master.cf are written, before Postfix starts).
 
 set -u
 
@@ -152,6 +153,9 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+	# Optional: a test may define pf_configure_hook to adjust the instance
+	# (e.g. postconf -c "$T/postfix-conf" -e ...) before it starts.
+	if declare -F pf_configure_hook >/dev/null; then pf_configure_hook || return 1; fi
 }
 
 # Configure and start the private Postfix; MILTER_SPEC as in smtpd_milters.
@@ -249,11 +253,12 @@ send() {
 		--suppress-data --timeout 120 "$@" 2>&1)
 }
 
-# Wait until a file under DIR contains PATTERN (fixed string); prints its path.
+# Wait until a delivered file under DIR contains PATTERN (fixed string); prints
+# its path. Maildir tmp/ holds deliveries still being written: never read there.
 wait_mail() {
 	local dir=$1 pattern=$2 secs=${3:-20} f
 	for _ in $(seq 1 $((secs * 10))); do
-		f=$(grep -rlF -- "$pattern" "$dir" 2>/dev/null | head -1)
+		f=$(grep -rlF --exclude-dir=tmp -- "$pattern" "$dir" 2>/dev/null | head -1)
 		if [ -n "$f" ]; then echo "$f"; return 0; fi
 		sleep 0.1
 	done
