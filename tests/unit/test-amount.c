@@ -1,6 +1,7 @@
 /* test-amount - amounts in agents' words and their kind. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,6 @@ int main(void)
 {
 	Suite *s = suite_create("amount");
 	TCase *tc = tcase_create("amount");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_test(tc, spec_examples);
@@ -95,9 +95,6 @@ int main(void)
 	tcase_add_test(tc, several_and_lines);
 	tcase_add_test(tc, declared);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = hd_check_run(s);
 	return failed ? 1 : 0;
 }

@@ -8,6 +8,7 @@
    in November and December. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
 #include "calendar.h"
@@ -384,7 +385,6 @@ int main(void)
 {
 	Suite *s = suite_create("calendar");
 	TCase *tc = tcase_create("calendar");
-	SRunner *sr;
 	int failed;
 
 	tcase_set_timeout(tc, 60);
@@ -400,9 +400,6 @@ int main(void)
 	tcase_add_test(tc, never_open);
 	tcase_add_test(tc, elapsed_weekend);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = hd_check_run(s);
 	return failed ? 1 : 0;
 }

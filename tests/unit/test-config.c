@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <check.h>
+#include "check-run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,11 +327,6 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = hd_check_run(config_suite());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -2,6 +2,7 @@
    with a real SQLite store for threads, first response and approvals. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,7 +345,6 @@ int main(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("engine");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -356,9 +356,6 @@ int main(void)
 	tcase_add_test(tc, authority_and_approval);
 	tcase_add_test(tc, exception_tiers_and_handoff);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = hd_check_run(s);
 	return failed ? 1 : 0;
 }

@@ -2,6 +2,7 @@
    brute-force matcher on generated pattern sets. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -416,11 +417,6 @@ static Suite *matcher_suite(void)
 /* Run the suite; non-zero exit on failure. */
 int main(void)
 {
-	SRunner *sr = srunner_create(matcher_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = hd_check_run(matcher_suite());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

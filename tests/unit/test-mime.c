@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <check.h>
+#include "check-run.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -654,14 +655,10 @@ static Suite *mime_suite(void)
 /* Run the suite; exit status non-zero when a check failed. */
 int main(void)
 {
-	SRunner *sr;
 	int failed;
 
 	hd_mime_init();
-	sr = srunner_create(mime_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = hd_check_run(mime_suite());
 	g_mime_shutdown();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,6 +1,7 @@
 /* test-norm - Unicode normalisation for matching, offsets and word boundaries. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -259,11 +260,6 @@ static Suite *norm_suite(void)
 /* Run the suite; non-zero exit on failure. */
 int main(void)
 {
-	SRunner *sr = srunner_create(norm_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = hd_check_run(norm_suite());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <check.h>
+#include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,11 +173,6 @@ static Suite *quote_suite(void)
 /* Run the suite; exit status non-zero when a check failed. */
 int main(void)
 {
-	SRunner *sr = srunner_create(quote_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = hd_check_run(quote_suite());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <check.h>
+#include "check-run.h"
 #include <ftw.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -861,7 +862,6 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 int main(void)
 {
-	SRunner *sr;
 	int failed;
 
 	log_set_sink(NULL, LOG_LVL_WARNING);
@@ -882,10 +882,7 @@ int main(void)
 	backends[n_backends++] = BK_SQLITE_MEMORY;
 	fflush(stdout);
 
-	sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = hd_check_run(store_suite());
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -3,6 +3,7 @@
    this does not depend on the YAML loader. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,11 +425,6 @@ static Suite *tone_suite(void)
 /* Run the suite; non-zero exit on failure. */
 int main(void)
 {
-	SRunner *sr = srunner_create(tone_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = hd_check_run(tone_suite());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -2,6 +2,7 @@
    against the system zone data (/usr/share/zoneinfo) and tests/data/tz. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,7 +483,6 @@ int main(void)
 {
 	Suite *s = suite_create("tz");
 	TCase *tc = tcase_create("tz");
-	SRunner *sr;
 	int failed;
 
 	tcase_set_timeout(tc, 60);
@@ -501,9 +501,6 @@ int main(void)
 	tcase_add_test(tc, posix_rules);
 	tcase_add_test(tc, threads_share_zone);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = hd_check_run(s);
 	return failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* test-util - time, civil dates, addresses, strings and ids. */
 #include <config.h>
 #include <check.h>
+#include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
 #include "util.h"
@@ -134,7 +135,6 @@ int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_test(tc, rfc3339);
@@ -144,9 +144,6 @@ int main(void)
 	tcase_add_test(tc, ids);
 	tcase_add_test(tc, verdict_json);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = hd_check_run(s);
 	return failed ? 1 : 0;
 }
