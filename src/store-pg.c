@@ -360,19 +360,6 @@ static int pg_lock(void *conn, enum hd_store_lock which, char **error_r)
 			NULL, error_r);
 }
 
-const struct hd_store_vtable hd_store_pg_vtable = {
-	.name = "postgresql",
-	.dialect = HD_DIALECT_POSTGRESQL,
-	.open = pg_open,
-	.close = pg_close,
-	.exec = pg_exec,
-	.query = pg_query,
-	.begin = pg_begin,
-	.commit = pg_commit,
-	.rollback = pg_rollback,
-	.lock = pg_lock,
-};
-
 #else /* !HAVE_POSTGRESQL */
 
 /* Refuse: this build has no libpq. */
@@ -426,6 +413,9 @@ static int pg_lock(void *conn, enum hd_store_lock which, char **error_r)
 	return pg_exec(conn, NULL, error_r);
 }
 
+#endif /* HAVE_POSTGRESQL */
+
+/* The same table with or without libpq: without it, open refuses. */
 const struct hd_store_vtable hd_store_pg_vtable = {
 	.name = "postgresql",
 	.dialect = HD_DIALECT_POSTGRESQL,
@@ -439,4 +429,3 @@ const struct hd_store_vtable hd_store_pg_vtable = {
 	.lock = pg_lock,
 };
 
-#endif /* HAVE_POSTGRESQL */
