@@ -569,8 +569,14 @@ static void decide_tone(struct run *r)
 					sb_putc(&rules, ',');
 				sb_puts(&rules, hits[i].phrase->id);
 			}
+			struct strbuf detail;
+			sb_init(&detail);
+			sb_printf(&detail, "{\"line\":%d,\"suggest\":", f->line);
+			hd_json_string(&detail, hits[i].phrase->suggest);
+			sb_putc(&detail, '}');
 			rec_add(r, "tone", hits[i].phrase->id, hd_action_name(hits[i].action), hits[i].text,
-				xasprintf("{\"line\":%d,\"suggest\":\"%s\"}", f->line, ""));
+				sb_steal(&detail));
+			sb_free(&detail);
 		}
 		hd_tone_hits_free(hits, n);
 	}
