@@ -14,4 +14,4 @@ apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake pkg-config ca-certificates \
 	libmilter-dev libgmime-3.0-dev libyaml-dev check libsqlite3-dev sqlite3 \
 	libpq-dev libutf8proc-dev tzdata \
-	postfix swaks miltertest valgrind postgresql procps psmisc iproute2 libsasl2-modules
+	postfix swaks miltertest valgrind postgresql procps psmisc iproute2 dovecot-core

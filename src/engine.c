@@ -963,8 +963,14 @@ static int decide_approvals(struct run *r)
 			}
 		}
 	}
-	if (ids.n == 0) {
+	if (ids.n == 0)
 		sv_push(&refusals, "no \"approve EXC-...\" line found in your own words");
+	/* Approvers are identified by SMTP AUTH only (SPEC s.6), never by a
+	   trusted client's envelope sender. */
+	if (r->in->auth_user == NULL || r->in->auth_user[0] == '\0') {
+		sv_push(&refusals, "approvals need SMTP AUTH: log in to send them");
+		sv_free(&ids);
+		sv_init(&ids);
 	}
 	for (size_t i = 0; i < ids.n; i++) {
 		struct hd_exception x;

@@ -284,6 +284,22 @@ START_TEST(authority_and_approval)
 	ck_assert_int_ne(v->direction, HD_DIR_OUTBOUND);
 	hd_verdict_deinit(&v);
 
+	/* Nor does Dave's envelope sender from a trusted client: approvals need AUTH. */
+	{
+		struct hd_engine e = { .policy = pol, .store = store, .limits = &lim };
+		const char *rc[1] = { "approvals@support.example.com" };
+		struct hd_engine_input in = { .mail_from = "dave@support.example.com", .rcpts = rc, .nrcpts = 1,
+					      .client_ip = "127.0.0.1", .client_trusted = true,
+					      .data = approve, .len = strlen(approve), .fd = -1 };
+		char *err = NULL;
+		ck_assert(time_parse_rfc3339("2026-11-30T11:07:00Z", &in.received));
+		ck_assert(hd_engine_run(&e, &in, &v, &err) == 0);
+		ck_assert_int_eq(v->direction, HD_DIR_OUTBOUND);
+		ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+		ck_assert(strstr(finding_of(v, "approval")->text, "SMTP AUTH") != NULL);
+		hd_verdict_deinit(&v);
+	}
+
 	/* Dave (team_lead, refund limit 250) approves. */
 	v = run(approve, "dave@support.example.com", "approvals@support.example.com",
 		"dave@support.example.com", "2026-11-30T11:10:00Z");
