@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -66,6 +67,20 @@ extern char **environ;
 #define HD_MILTER_NOTIFY_WRITE_MS 2000		/* time to hand a notice to the command */
 #define HD_MILTER_BACKLOG 128
 #define HD_MILTER_FD_SCAN_MAX 256		/* descriptors searched for the listener */
+/* Memory of large messages. A spooled message (bigger than
+   limits.body_memory_bytes) is read back by the engine, which holds several
+   copies of what it inspects (the raw bytes, GMime's copy, the decoded and
+   the converted text): about HD_MILTER_ENGINE_MEM_FACTOR bytes per inspected
+   byte, measured. Engine runs on spooled messages start only while their
+   estimates fit in HD_MILTER_ENGINE_MEM_BUDGET (one always may start), so 50
+   concurrent 20 MB messages do not mean 50 copies of 10 MB at once. */
+#define HD_MILTER_ENGINE_MEM_FACTOR 6
+#define HD_MILTER_ENGINE_MEM_BUDGET (48u * 1024 * 1024)
+#define HD_MILTER_ENGINE_WAIT_SECONDS 60	/* then on_failure; below MTA timeouts */
+/* Blocks this big come from mmap and go back to the system when freed (a
+   fixed threshold: glibc would otherwise raise it after the first large
+   free, and every thread's arena would keep its large buffers). */
+#define HD_MILTER_MMAP_THRESHOLD (256 * 1024)
 
 /* The configuration and policy in force: immutable, reference counted. */
 struct runtime {
@@ -93,8 +108,8 @@ struct msg {
 /* One SMTP connection from the MTA. */
 struct conn {
 	char *client_ip;
-	bool nr_hdr;			/* SMFIP_NR_HDR negotiated: header replies suppressed */
-	bool skip;			/* SMFIP_SKIP negotiated */
+	unsigned long nr;		/* SMFIP_NR_* negotiated: those replies suppressed */
+	bool skip;			/* SMFIP_SKIP negotiated (only without SMFIP_NR_BODY) */
 	struct msg *msg;
 };
 
@@ -114,6 +129,10 @@ static struct {
 	struct hd_store *store;
 } g_pool[HD_MILTER_STORE_POOL_MAX];		/* guarded by g_pool_lock */
 static size_t g_npool;
+
+static pthread_mutex_t g_engine_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_engine_cond = PTHREAD_COND_INITIALIZER;
+static size_t g_engine_mem;			/* guarded by g_engine_lock */
 
 /* ---- logging ---------------------------------------------------------- */
 
@@ -267,17 +286,19 @@ static void runtime_reload(void)
 
 /* ---- store pool ------------------------------------------------------- */
 
-/* A store handle for uri: an idle pooled one or a new one. */
+/* A store handle for uri: the most recently returned idle one (its SQLite
+   page cache is the likeliest to be still valid), or a new one. */
 static struct hd_store *store_take(const char *uri, char **error_r)
 {
 	struct hd_store *s = NULL;
 
 	pthread_mutex_lock(&g_pool_lock);
-	for (size_t i = 0; i < g_npool; i++) {
+	for (size_t i = g_npool; i-- > 0;) {
 		if (strcmp(g_pool[i].uri, uri) == 0) {
 			s = g_pool[i].store;
 			free(g_pool[i].uri);
-			g_pool[i] = g_pool[--g_npool];
+			memmove(&g_pool[i], &g_pool[i + 1], (g_npool - i - 1) * sizeof(g_pool[0]));
+			g_npool--;
 			break;
 		}
 	}
@@ -311,6 +332,52 @@ static void store_pool_drain(void)
 	}
 	g_npool = 0;
 	pthread_mutex_unlock(&g_pool_lock);
+}
+
+/* ---- engine memory admission ------------------------------------------ */
+
+/* Estimated engine memory for a message of stored bytes: 0 when it stayed
+   in memory (bounded by limits.body_memory_bytes), else per inspected byte. */
+static size_t engine_estimate(size_t stored, bool spooled, const struct hd_limits *lim)
+{
+	size_t inspected = stored < lim->message_bytes ? stored : lim->message_bytes;
+
+	return spooled ? inspected * HD_MILTER_ENGINE_MEM_FACTOR : 0;
+}
+
+/* Reserve est bytes of the engine memory budget, waiting while other large
+   messages hold it; false when the wait timed out. */
+static bool engine_admit(size_t est)
+{
+	struct timespec deadline;
+	bool ok = true;
+
+	if (est == 0)
+		return true;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += HD_MILTER_ENGINE_WAIT_SECONDS;
+	pthread_mutex_lock(&g_engine_lock);
+	while (g_engine_mem > 0 && g_engine_mem + est > HD_MILTER_ENGINE_MEM_BUDGET) {
+		if (pthread_cond_timedwait(&g_engine_cond, &g_engine_lock, &deadline) == ETIMEDOUT) {
+			ok = false;
+			break;
+		}
+	}
+	if (ok)
+		g_engine_mem += est;
+	pthread_mutex_unlock(&g_engine_lock);
+	return ok;
+}
+
+/* Give back a reservation of engine_admit() and wake the waiters. */
+static void engine_release(size_t est)
+{
+	if (est == 0)
+		return;
+	pthread_mutex_lock(&g_engine_lock);
+	g_engine_mem -= est;
+	pthread_cond_broadcast(&g_engine_cond);
+	pthread_mutex_unlock(&g_engine_lock);
 }
 
 /* ---- per-message context ---------------------------------------------- */
@@ -485,6 +552,13 @@ static char *smtp_path(const char *arg)
 
 /* ---- milter callbacks -------------------------------------------------- */
 
+/* The answer for a stage that never decides: none when the MTA agreed not
+   to wait for one (SMFIP_NR_* flag nr), else "continue". */
+static sfsistat conn_continue(const struct conn *c, unsigned long nr)
+{
+	return (c->nr & nr) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 /* Negotiate: the actions we need, the stages we skip, macros we want. */
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			       unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -496,6 +570,16 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	   without a command after them its next small write waits on Nagle for
 	   our delayed ACK (~40 ms a message on an inet socket). */
 	const unsigned long skip_steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN;
+	/* Every stage before end of message only collects: its answer is
+	   always "continue", so the MTA need not wait for it. That saves a
+	   round trip per stage (connect, MAIL, RCPT, end of headers, each
+	   header and each body chunk): Postfix then buffers those commands and
+	   sends them with the next one that expects a reply. DATA keeps its
+	   reply: on an inet socket that reply acknowledges everything smtpd
+	   sent before it hands the connection to cleanup, whose first write
+	   would otherwise wait on Nagle for our delayed ACK. */
+	const unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+				       SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
 	struct conn *c;
 
 	if ((f0 & actions) != actions) {
@@ -506,12 +590,10 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	c = conn_get(ctx);
 	*pf0 = actions;
 	*pf1 = f1 & skip_steps;
-	/* No reply per header: one round trip less per header. */
-	if (f1 & SMFIP_NR_HDR) {
-		*pf1 |= SMFIP_NR_HDR;
-		c->nr_hdr = true;
-	}
-	if (f1 & SMFIP_SKIP) {
+	c->nr = f1 & no_reply;
+	*pf1 |= c->nr;
+	/* SMFIS_SKIP is a reply: only of use when body chunks get replies. */
+	if ((f1 & SMFIP_SKIP) && !(c->nr & SMFIP_NR_BODY)) {
 		*pf1 |= SMFIP_SKIP;
 		c->skip = true;
 	}
@@ -541,7 +623,7 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
 			   sizeof(buf)))
 		c->client_ip = xstrdup(buf);
-	return SMFIS_CONTINUE;
+	return conn_continue(c, SMFIP_NR_CONN);
 }
 
 /* MAIL FROM: start a message on the runtime in force. */
@@ -559,7 +641,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 		m->auth_user = xstrdup(auth);
 	if (m->rt == NULL)
 		msg_fail(m, "no policy loaded");
-	return SMFIS_CONTINUE;
+	return conn_continue(c, SMFIP_NR_MAIL);
 }
 
 /* RCPT TO: collect recipients up to limits.recipients. */
@@ -570,16 +652,16 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	size_t max = m->rt ? m->rt->cfg->limits.recipients : HD_LIMIT_RECIPIENTS_DEFAULT;
 
 	if (argv == NULL || argv[0] == NULL)
-		return SMFIS_CONTINUE;
+		return conn_continue(c, SMFIP_NR_RCPT);
 	if (m->rcpts.n >= max) {
 		if (!m->rcpts_capped)
 			log_warning("%s: more than %zu recipients; the rest are not inspected",
 				    qid(m), max);
 		m->rcpts_capped = true;
-		return SMFIS_CONTINUE;
+		return conn_continue(c, SMFIP_NR_RCPT);
 	}
 	sv_push_owned(&m->rcpts, smtp_path(argv[0]));
-	return SMFIS_CONTINUE;
+	return conn_continue(c, SMFIP_NR_RCPT);
 }
 
 /* Header: rebuild "Name: value\r\n" and remember the name for indices. */
@@ -588,7 +670,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 	struct conn *c = conn_get(ctx);
 	struct msg *m = msg_get(ctx, c);
 	struct strbuf line;
-	sfsistat ok = c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	sfsistat ok = conn_continue(c, SMFIP_NR_HDR);
 
 	if (name == NULL)
 		return ok;
@@ -621,18 +703,19 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 	struct msg *m = msg_get(ctx, c);
 
 	msg_append(m, "\r\n", 2);
-	return SMFIS_CONTINUE;
+	return conn_continue(c, SMFIP_NR_EOH);
 }
 
-/* Body chunk: store up to limits.message_bytes, then ask the MTA to skip. */
+/* Body chunk: store up to limits.message_bytes, then (when body chunks get
+   replies at all) ask the MTA to skip the rest. */
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
 	struct conn *c = conn_get(ctx);
 	struct msg *m = msg_get(ctx, c);
 
-	if (!msg_append(m, (const char *)data, len))
-		return c->skip ? SMFIS_SKIP : SMFIS_CONTINUE;
-	return SMFIS_CONTINUE;
+	if (!msg_append(m, (const char *)data, len) && c->skip)
+		return SMFIS_SKIP;
+	return conn_continue(c, SMFIP_NR_BODY);
 }
 
 /* Replace CR/LF by spaces and double '%' for an SMTP reply line. */
@@ -955,6 +1038,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	struct hd_verdict *v = NULL;
 	struct hd_store *store;
 	char *error = NULL;
+	size_t est;
 	sfsistat r;
 	int rc;
 
@@ -965,8 +1049,16 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 		msg_deinit(&c->msg);
 		return r;
 	}
+	est = engine_estimate(m->stored, m->spool_fd >= 0, &m->rt->cfg->limits);
+	if (!engine_admit(est)) {
+		r = fail_action(ctx, m, "large messages ahead of this one held the engine's "
+				"memory budget for too long");
+		msg_deinit(&c->msg);
+		return r;
+	}
 	store = store_take(m->rt->cfg->store, &error);
 	if (store == NULL) {
+		engine_release(est);
 		char *why = xasprintf("cannot open the store %s: %s", m->rt->cfg->store,
 				      error ? error : "unknown error");
 		r = fail_action(ctx, m, why);
@@ -989,7 +1081,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	in.fd = -1;
 	if (m->spool_fd >= 0) {
 		if (lseek(m->spool_fd, 0, SEEK_SET) != 0) {
-			hd_store_deinit(&store);
+			engine_release(est);
+			store_give(m->rt->cfg->store, &store);
 			r = fail_action(ctx, m, "cannot rewind the spool file");
 			msg_deinit(&c->msg);
 			return r;
@@ -1002,6 +1095,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	e.store = store;
 	e.limits = &m->rt->cfg->limits;
 	rc = hd_engine_run(&e, &in, &v, &error);
+	engine_release(est);
 	if (rc != 0 || v == NULL) {
 		char *why = xasprintf("engine: %s", error ? error : "no verdict");
 
@@ -1415,6 +1509,7 @@ int main(int argc, char **argv)
 	milter_log_setup(rt->cfg);
 	g_socket = xstrdup(socket_arg ? socket_arg : rt->cfg->socket);
 	signal(SIGPIPE, SIG_IGN);
+	mallopt(M_MMAP_THRESHOLD, HD_MILTER_MMAP_THRESHOLD);
 
 	if (smfi_register(milter_desc) != MI_SUCCESS ||
 	    smfi_setconn(g_socket) != MI_SUCCESS ||
