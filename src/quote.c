@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -101,9 +102,11 @@ static bool quote_wordch(unsigned char c)
 static bool quote_has_word(const char *s, size_t len, const char *word)
 {
 	size_t wl = strlen(word);
+	int first = tolower((unsigned char)word[0]);
 
 	for (size_t i = 0; i + wl <= len; i++) {
-		if (strncasecmp(s + i, word, wl) != 0)
+		/* Cheap first-byte test before the full compare (hot path). */
+		if (tolower((unsigned char)s[i]) != first || strncasecmp(s + i, word, wl) != 0)
 			continue;
 		if (i > 0 && quote_wordch((unsigned char)s[i - 1]))
 			continue;
