@@ -741,7 +741,7 @@ static int decide_authority(struct run *r)
 	struct strbuf fp;
 	const char *worst = NULL;
 	char *worst_detail = NULL;
-	int worst_rank = -1;
+	int worst_rank = -1, rc = 0;
 
 	sv_init(&problems);
 	sv_init(&needs);
@@ -830,13 +830,14 @@ static int decide_authority(struct run *r)
 		free(seed);
 		if (r->e->store) {
 			char *err = NULL;
-			int rc = hd_store_exception_find(r->e->store, r->ticket, r->agent->address, fp.s, &found, &err);
-			if (rc == HD_STORE_ERROR) {
+			int frc = hd_store_exception_find(r->e->store, r->ticket, r->agent->address, fp.s, &found, &err);
+			if (frc == HD_STORE_ERROR) {
 				r->error = xasprintf("store: %s", err ? err : "exception lookup failed");
 				free(err);
-				goto out_error;
+				rc = -1;
+				goto out;
 			}
-			have_found = rc == HD_STORE_OK;
+			have_found = frc == HD_STORE_OK;
 			if (have_found)
 				excstatus = found.status;
 		}
@@ -911,6 +912,7 @@ static int decide_authority(struct run *r)
 		rec_add(r, "authority", worst, worst, worst_detail, NULL);
 		free(h);
 	}
+out:
 	free(worst_detail);
 	free(excid);
 	if (have_found)
@@ -921,17 +923,7 @@ static int decide_authority(struct run *r)
 	sv_free(&problems);
 	sv_free(&needs);
 	sb_free(&fp);
-	return 0;
-out_error:
-	free(worst_detail);
-	free(excid);
-	for (size_t i = 0; i < nreqs; i++)
-		request_free(&reqs[i]);
-	hd_amounts_free(amts, namts);
-	sv_free(&problems);
-	sv_free(&needs);
-	sb_free(&fp);
-	return -1;
+	return rc;
 }
 
 /* Approvals: "approve EXC-..." in an approver's mail to approvals_mailbox. */
