@@ -144,8 +144,12 @@ static void print_delivered(const char *data, size_t len, const struct hd_verdic
 	}
 	for (size_t i = 0; i + 1 < v->headers_added.n; i += 2)
 		printf("%s: %s\n", v->headers_added.v[i], v->headers_added.v[i + 1]);
-	if (p < end)
+	if (v->body) {
+		putchar('\n');
+		fwrite(v->body, 1, v->body_len, stdout);
+	} else if (p < end) {
 		fwrite(p, 1, (size_t)(end - p), stdout);
+	}
 }
 
 /* Print scan usage. */

@@ -66,6 +66,7 @@ extern char **environ;
 #define HD_MILTER_DRAIN_SECONDS 60		/* wait for connections at shutdown */
 #define HD_MILTER_NOTIFY_WRITE_MS 2000		/* time to hand a notice to the command */
 #define HD_MILTER_BACKLOG 128
+#define HD_MILTER_BODY_CHUNK 65535		/* bytes per smfi_replacebody call */
 #define HD_MILTER_FD_SCAN_MAX 256		/* descriptors searched for the listener */
 /* Memory of large messages. A spooled message (bigger than
    limits.body_memory_bytes) is read back by the engine, which holds several
@@ -565,7 +566,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT |
-				      SMFIF_QUARANTINE;
+				      SMFIF_QUARANTINE | SMFIF_CHGBODY;
 	/* DATA is not skipped: Postfix sends the DATA-stage macros anyway, and
 	   without a command after them its next small write waits on Nagle for
 	   our delayed ACK (~40 ms a message on an inet socket). */
@@ -984,6 +985,18 @@ static sfsistat apply_verdict(SMFICTX *ctx, struct msg *m, const struct hd_verdi
 		}
 		free(r);
 	}
+	/* The engine rewrote the body (an #exception line removed). */
+	for (size_t off = 0; ok && v->body != NULL;) {
+		size_t n = v->body_len - off > HD_MILTER_BODY_CHUNK ? HD_MILTER_BODY_CHUNK : v->body_len - off;
+
+		if (smfi_replacebody(ctx, (unsigned char *)v->body + off, (int)n) != MI_SUCCESS) {
+			log_error("%s: cannot replace the body", qid(m));
+			ok = false;
+		}
+		off += n;
+		if (off >= v->body_len)
+			break;
+	}
 	if (ok && v->action == HD_VERDICT_HOLD) {
 		char *reason = reply_line(v->hold_reason ? v->hold_reason : "helpdesk policy");
 
@@ -1145,7 +1158,7 @@ static sfsistat mlfi_close(SMFICTX *ctx)
 static struct smfiDesc milter_desc = {
 	.xxfi_name = HD_MILTER_NAME,
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_QUARANTINE,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_QUARANTINE | SMFIF_CHGBODY,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_helo = NULL,
 	.xxfi_envfrom = mlfi_envfrom,

@@ -79,6 +79,7 @@ void hd_verdict_deinit(struct hd_verdict **vp)
 	free(v->hold_reason);
 	free(v->notify_text);
 	free(v->notify_to);
+	free(v->body);
 	free(v);
 	*vp = NULL;
 }
@@ -238,6 +239,8 @@ char *hd_verdict_to_json(const struct hd_verdict *v)
 	}
 	sb_putc(&sb, ']');
 	json_opt(&sb, "hold_reason", v->hold_reason);
+	if (v->body)
+		sb_puts(&sb, ",\"body_replaced\":true");
 	sb_putc(&sb, '}');
 	return sb_steal(&sb);
 }

@@ -38,6 +38,8 @@ struct hd_verdict {
 	char *hold_reason;		/* for smfi_quarantine */
 	char *notify_text;		/* non-NULL: run notify_command with it */
 	char *notify_to;
+	char *body;			/* non-NULL: replace the body with these bytes */
+	size_t body_len;
 };
 
 struct hd_verdict *hd_verdict_new(void);

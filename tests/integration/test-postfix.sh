@@ -104,6 +104,20 @@ round() {
 		nok "$label: clean agent reply delivered"
 	fi
 
+	# 4a. an #exception line is removed from the body before delivery (SPEC s.6)
+	tok=$(uniq_token)
+	mkmsg "$T/exc.eml" "Alice <alice@support.example.com>" "customer@example.net" \
+		"Re: late return $tok" "$tok" "Hello,\n#exception policy=refund-window tier=1 reason=\"late return\"\nWe accept the late return.\n\nAlice"
+	send --from alice@support.example.com --to customer@example.net --data "$T/exc.eml"
+	check "$label: reply with an #exception line accepted" grep -q '<-  250' <<<"$SENT"
+	if f=$(wait_mail "$T/mail/example.net/customer" "$tok"); then
+		check "$label: delivered body keeps the agent's words" grep -q 'We accept the late return' "$f"
+		check "$label: delivered body has no #exception line" bash -c '! grep -qi "#exception" "$1"' _ "$f"
+		check "$label: exception stamped" grep -qi '^X-Helpdesk-Exception: EXC-' "$f"
+	else
+		nok "$label: reply with an #exception line delivered"
+	fi
+
 	# 4b. tone action hold: quarantined by Postfix (hold queue), not delivered
 	tok=$(uniq_token)
 	mkmsg "$T/hold.eml" "Alice <alice@support.example.com>" "customer@example.net" \

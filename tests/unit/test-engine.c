@@ -357,6 +357,59 @@ START_TEST(exception_tiers_and_handoff)
 }
 END_TEST
 
+START_TEST(exception_line_removed_before_delivery)
+{
+	/* Plain text: the #exception line goes, everything else stays. */
+	struct hd_verdict *v = run("Subject: Re: late return\nContent-Type: text/plain\n\nHello Pat,\n"
+				   "  #exception policy=refund-window tier=2 reason=\"3 days late\"\n"
+				   "We accept the late return.\n",
+				   "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+				   "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert(strstr(added(v, "X-Helpdesk-Exception"), "policy=refund-window") != NULL);
+	ck_assert_ptr_nonnull(v->body);
+	ck_assert_str_eq(v->body, "Hello Pat,\nWe accept the late return.\n");
+	hd_verdict_deinit(&v);
+
+	/* Inside base64 the line cannot be cut out: refused, never delivered. */
+	v = run("Subject: Re: late return\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+		"I2V4Y2VwdGlvbiBwb2xpY3k9cmVmdW5kLXdpbmRvdyB0aWVyPTIgcmVhc29uPWxhdGUKT0sK\n",
+		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	{
+		bool named = false;
+		for (size_t i = 0; i < v->nfindings; i++)
+			if (strcmp(v->findings[i].rule, "request-line") == 0 &&
+			    strstr(v->findings[i].text, "could not be removed") != NULL)
+				named = true;
+		ck_assert(named);
+	}
+	ck_assert_ptr_null(v->body);
+	hd_verdict_deinit(&v);
+
+	/* multipart/alternative: gone from the plain and the HTML part. */
+	v = run("Subject: Re: late return\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n"
+		"--b\nContent-Type: text/plain\n\nHi\n#exception policy=refund-window tier=2 reason=late\nDone.\n"
+		"--b\nContent-Type: text/html\n\n<p>Hi</p>\n<p>#exception policy=refund-window tier=2 reason=late</p>\n"
+		"<p>Done.</p>\n--b--\n",
+		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_nonnull(v->body);
+	ck_assert_ptr_null(strstr(v->body, "#exception"));
+	ck_assert_ptr_nonnull(strstr(v->body, "<p>Done.</p>"));
+	ck_assert_ptr_nonnull(strstr(v->body, "--b--"));
+	hd_verdict_deinit(&v);
+
+	/* No request line: the body is left alone. */
+	v = run("Subject: Re: x\n\nAll good.\n", "alice@support.example.com", "pat@example.net",
+		"alice@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_ptr_null(v->body);
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
@@ -371,6 +424,7 @@ int main(void)
 	tcase_add_test(tc, thread_and_first_response);
 	tcase_add_test(tc, authority_and_approval);
 	tcase_add_test(tc, exception_tiers_and_handoff);
+	tcase_add_test(tc, exception_line_removed_before_delivery);
 	suite_add_tcase(s, tc);
 	failed = hd_check_run(s);
 	return failed ? 1 : 0;
