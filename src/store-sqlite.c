@@ -2,8 +2,15 @@
  * store-sqlite - the SQLite backend of the audit store: one file (or
  * :memory:), WAL journal, a busy timeout, and a per-handle cache of prepared
  * statements. SQL arrives with $N placeholders and is rewritten to ?N once,
- * when prepared. It must never be used by two threads at once (one handle,
- * one thread) and never report an error without saying what SQLite said.
+ * when prepared. Writers of one file in the process take turns on a mutex
+ * (SQLite's busy handler, for other processes, sleeps between tries). A
+ * write is made durable before commit returns: SQLite
+ * writes the WAL without syncing it (synchronous = NORMAL) and the commit
+ * then waits for a group sync of the WAL (groupsync.c), which concurrent
+ * commits of the process share. It must never be used by two threads at
+ * once (one handle, one thread), never return from a write before the WAL
+ * holding it is on disk, and never report an error without saying what
+ * SQLite said.
  */
 #include <config.h>
 
@@ -11,6 +18,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "groupsync.h"
 #include "store-int.h"
 #include "util.h"
 
@@ -25,6 +33,8 @@ struct sqlite_conn {
 	char *path;
 	struct sqlite_stmt *cache;	/* most recently used first */
 	size_t ncached;
+	struct hd_groupsync *wal;	/* the WAL's group sync (NULL: :memory:) */
+	bool writing;			/* has the write turn, in a write transaction */
 };
 
 /* "sqlite: <what>: <SQLite's message>", naming the busy timeout for locks. */
@@ -103,10 +113,14 @@ static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt 
    that triggers it; a record touches about 16 pages, so SQLite's default of
    1000 pages put that on one message in 60. 8000 pages (32 MB of WAL) makes
    it one in 500 and copies each hot page once per checkpoint, not 8 times.
-   Each commit syncs the WAL once (synchronous = FULL): Postfix fsyncs its
-   queue file before it answers 250, so with NORMAL a power loss could keep
-   a delivered message and lose its audit record, and the chain could not
-   show the loss. One fdatasync per message (0.2-0.6 ms here) is the price. */
+   Every commit is on disk before it returns: Postfix fsyncs its queue file
+   before it answers 250, so otherwise a power loss could keep a delivered
+   message and lose its audit record, and the chain could not show the
+   loss. SQLite's own way (synchronous = FULL) is one fdatasync per commit
+   (0.2-0.6 ms here), made while holding the write lock; instead SQLite
+   writes the WAL unsynced (NORMAL: it still syncs around checkpoints and
+   the WAL header) and the commit waits for a group sync of the WAL, which
+   every commit of the process that came in meanwhile shares. */
 #define HD_SQLITE_WAL_AUTOCHECKPOINT_PAGES 8000
 #define HD_SQLITE_STR2(x) #x
 #define HD_SQLITE_STR(x) HD_SQLITE_STR2(x)
@@ -172,7 +186,7 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, HD_STORE_BUSY_TIMEOUT_MS);
 	if (sqlite3_exec(c->db, memory ? "PRAGMA foreign_keys = ON;" :
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 			 " PRAGMA wal_autocheckpoint = "
 			 HD_SQLITE_STR(HD_SQLITE_WAL_AUTOCHECKPOINT_PAGES) ";"
 			 " PRAGMA foreign_keys = ON;", NULL, NULL, &err) != SQLITE_OK) {
@@ -184,8 +198,14 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 		free(c);
 		return HD_STORE_ERROR;
 	}
-	if (!memory)
+	if (!memory) {
+		const char *file = sqlite3_db_filename(c->db, "main");
+		char *wal = xasprintf("%s-wal", file != NULL && *file != '\0' ? file : target);
+
+		c->wal = hd_groupsync_get(wal);
+		free(wal);
 		sqlite_analyze_once(c);
+	}
 	*conn_r = c;
 	return HD_STORE_OK;
 }
@@ -195,6 +215,12 @@ static void sqlite_close(void *conn)
 {
 	struct sqlite_conn *c = conn;
 
+	if (c->writing) {	/* closed in a transaction: abandon it, free the turn */
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		if (c->wal != NULL)
+			hd_groupsync_writer_leave(c->wal);
+		c->writing = false;
+	}
 	while (c->cache != NULL) {
 		struct sqlite_stmt *e = c->cache;
 
@@ -205,11 +231,25 @@ static void sqlite_close(void *conn)
 	}
 	if (sqlite3_close(c->db) != SQLITE_OK)
 		log_warning("sqlite: closing %s: %s", c->path, sqlite3_errmsg(c->db));
+	hd_groupsync_release(&c->wal);
 	free(c->path);
 	free(c);
 }
 
-/* Run a script of statements. */
+/* Wait until what this handle committed is on disk (see above). */
+static int sqlite_durable(struct sqlite_conn *c, char **error_r)
+{
+	char *err;
+
+	if (c->wal == NULL || hd_groupsync_wait(c->wal, &err))
+		return HD_STORE_OK;
+	*error_r = xasprintf("sqlite: commit of %s not on disk: %s", c->path, err);
+	free(err);
+	return HD_STORE_ERROR;
+}
+
+/* Run a script of statements (made durable when it ran outside a
+   transaction: pragmas and DDL in autocommit mode). */
 static int sqlite_exec(void *conn, const char *script, char **error_r)
 {
 	struct sqlite_conn *c = conn;
@@ -224,6 +264,8 @@ static int sqlite_exec(void *conn, const char *script, char **error_r)
 		sqlite3_free(err);
 		return HD_STORE_ERROR;
 	}
+	if (sqlite3_get_autocommit(c->db))
+		return sqlite_durable(c, error_r);
 	return HD_STORE_OK;
 }
 
@@ -259,7 +301,8 @@ static int sqlite_bind(struct sqlite_conn *c, sqlite3_stmt *st, const struct hd_
 	return HD_STORE_OK;
 }
 
-/* Run one statement, calling fn per row. */
+/* Run one statement, calling fn per row; a write outside a transaction is
+   made durable before it returns. */
 static int sqlite_query(void *conn, const char *sql, const struct hd_sql_param *p, size_t n,
 			hd_sql_row_fn *fn, void *ctx, long long *changes_r, char **error_r)
 {
@@ -298,6 +341,8 @@ static int sqlite_query(void *conn, const char *sql, const struct hd_sql_param *
 		}
 		break;
 	}
+	if (ret == HD_STORE_OK && sqlite3_get_autocommit(c->db) && !sqlite3_stmt_readonly(st))
+		ret = sqlite_durable(c, error_r);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
@@ -307,26 +352,45 @@ static int sqlite_query(void *conn, const char *sql, const struct hd_sql_param *
 static int sqlite_begin(void *conn, bool write, char **error_r)
 {
 	struct sqlite_conn *c = conn;
-	int rc = sqlite3_exec(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+	int rc;
 
+	if (write && c->wal != NULL &&
+	    !hd_groupsync_writer_enter(c->wal, HD_STORE_BUSY_TIMEOUT_MS)) {
+		*error_r = sqlite_error(c, SQLITE_BUSY, "begin");
+		return HD_STORE_ERROR;
+	}
+	rc = sqlite3_exec(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
+		if (write && c->wal != NULL)
+			hd_groupsync_writer_leave(c->wal);
 		*error_r = sqlite_error(c, rc, "begin");
 		return HD_STORE_ERROR;
 	}
+	c->writing = write;
 	return HD_STORE_OK;
 }
 
-/* COMMIT. */
+/* The transaction is over: give the write turn back. */
+static void sqlite_write_done(struct sqlite_conn *c)
+{
+	if (c->writing && c->wal != NULL)
+		hd_groupsync_writer_leave(c->wal);
+	c->writing = false;
+}
+
+/* COMMIT; a write transaction returns once it is on disk. */
 static int sqlite_commit(void *conn, char **error_r)
 {
 	struct sqlite_conn *c = conn;
 	int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	bool wrote = c->writing;
 
 	if (rc != SQLITE_OK) {
 		*error_r = sqlite_error(c, rc, "commit");
 		return HD_STORE_ERROR;
 	}
-	return HD_STORE_OK;
+	sqlite_write_done(c);
+	return wrote ? sqlite_durable(c, error_r) : HD_STORE_OK;
 }
 
 /* ROLLBACK (nothing to do when no transaction is active). */
@@ -336,6 +400,7 @@ static void sqlite_rollback(void *conn)
 
 	if (!sqlite3_get_autocommit(c->db))
 		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite_write_done(c);
 }
 
 /* Writers are already serialised by BEGIN IMMEDIATE. */
