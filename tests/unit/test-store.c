@@ -253,6 +253,45 @@ START_TEST(test_open_reopen)
 }
 END_TEST
 
+/* A store of schema version 1 (agent and rule indexed on every record) is
+   migrated to 2 on open: partial indexes, data and filters unchanged. */
+START_TEST(test_migrate_v1)
+{
+	char *uri = fresh_uri(_i);
+	struct hd_store *s = open_ok(uri);
+	struct hd_record in = rec(1000, "inbound", "T-1", "billing", NULL, NULL);
+	struct hd_record out = rec(1001, "finding", "T-1", "billing", "ann@x", "blame");
+	struct hd_audit_filter by_agent = { .agent = "ann@x" }, by_rule = { .rule = "blame" };
+	struct collect c = { 0 };
+	bool sqlite = backends[_i] == BK_SQLITE_FILE;
+
+	append_ok(s, &in);
+	append_ok(s, &out);
+	hd_store_deinit(&s);
+	raw_ok(_i, uri, "DROP INDEX records_agent; DROP INDEX records_rule;"
+	       "CREATE INDEX records_agent ON records (agent, kind, at);"
+	       "CREATE INDEX records_rule ON records (rule, at);"
+	       "UPDATE meta SET schema_version = 1;");
+	s = open_ok(uri);
+	raw_ok(_i, uri, sqlite ?
+	       /* abs() of the smallest integer fails: the check's way to fail */
+	       "SELECT CASE WHEN (SELECT sql FROM sqlite_master WHERE name = 'records_agent')"
+	       " LIKE '%WHERE agent IS NOT NULL' AND (SELECT sql FROM sqlite_master"
+	       " WHERE name = 'records_rule') LIKE '%WHERE rule IS NOT NULL'"
+	       " AND (SELECT schema_version FROM meta) = 2"
+	       " THEN 1 ELSE abs(-9223372036854775807 - 1) END" :
+	       "DO $$ BEGIN IF (SELECT count(*) FROM pg_indexes WHERE indexname IN"
+	       " ('records_agent', 'records_rule') AND indexdef LIKE '%IS NOT NULL)') <> 2"
+	       " OR (SELECT schema_version FROM meta) <> 2"
+	       " THEN RAISE EXCEPTION 'not migrated'; END IF; END $$");
+	ck_assert_uint_eq(audit_count(s, &by_agent, &c), 1);
+	ck_assert_uint_eq(audit_count(s, &by_rule, &c), 1);
+	collect_free(&c);
+	hd_store_deinit(&s);
+	free(uri);
+}
+END_TEST
+
 START_TEST(test_tickets)
 {
 	char *uri = fresh_uri(_i), *error = NULL;
@@ -835,6 +874,7 @@ static Suite *store_suite(void)
 	tcase_set_timeout(tx, 60);
 	tcase_set_timeout(one, 60);
 	tcase_add_loop_test(tc, test_open_reopen, 0, n_backends);
+	tcase_add_loop_test(tc, test_migrate_v1, 0, n_external);
 	tcase_add_loop_test(tc, test_tickets, 0, n_backends);
 	tcase_add_loop_test(tc, test_messages, 0, n_backends);
 	tcase_add_loop_test(tc, test_records_chain_and_audit, 0, n_backends);
