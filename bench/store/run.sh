@@ -2,23 +2,25 @@
 # run.sh [RECORDS [BATCH [REPEATS]]] - build bench-store and run it on a fresh
 # SQLite store (and on a private PostgreSQL server when BENCH_PG=1).
 # Not part of make check. Environment: CC, CFLAGS (default -O2 -g),
-# CONFIG_INC (dir holding the autoconf config.h; default: the build tree or
-# top of the source tree), BENCH_DIR (where the database goes; default a temp dir).
+# CONFIG_INC (dir holding the autoconf config.h: the build directory; default
+# $BUILD, else the top of the source tree), BENCH_DIR (where the database
+# goes; default a temp dir).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${BENCH_DIR:-$(mktemp -d /tmp/hd-bench-store-XXXXXX)}
 cc=${CC:-gcc}
-inc=${CONFIG_INC:-$top}
-if [ ! -f "$inc/config.h" ] || grep -q HD_CONFIG_H "$inc/config.h"; then
-	inc=/tmp/hd-inc
+inc=${CONFIG_INC:-${BUILD:-$top}}
+if [ ! -f "$inc/config.h" ]; then
+	echo "$0: no config.h in $inc: run configure, then CONFIG_INC=BUILDDIR $0" >&2
+	exit 2
 fi
 pkgs="glib-2.0 sqlite3 libpq"
 set -- ${1:-1000000} ${2:-1000} ${3:-5}
 
-# -include: src/config.h (the daemon's configuration) would shadow autoconf's.
-build="$cc -std=gnu11 ${CFLAGS:--O2 -g} -include $inc/config.h -I$inc -I$top/src $(pkg-config --cflags $pkgs) \
- $top/src/util.c $top/src/store.c $top/src/store-sqlite.c $top/src/store-pg.c \
- $top/bench/store/bench-store.c -o $out/bench-store $(pkg-config --libs $pkgs)"
+build="$cc -std=gnu11 ${CFLAGS:--O2 -g} -I$inc -I$top/src $(pkg-config --cflags $pkgs) \
+ $top/src/util.c $top/src/groupsync.c $top/src/store.c $top/src/store-sqlite.c \
+ $top/src/store-pg.c $top/bench/store/bench-store.c -o $out/bench-store \
+ $(pkg-config --libs $pkgs) -lpthread"
 echo "+ $build"
 $build
 
