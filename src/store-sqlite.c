@@ -210,17 +210,22 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 	return HD_STORE_OK;
 }
 
+/* The transaction is over: give the write turn back. */
+static void sqlite_write_done(struct sqlite_conn *c)
+{
+	if (c->writing && c->wal != NULL)
+		hd_groupsync_writer_leave(c->wal);
+	c->writing = false;
+}
+
 /* Finalize cached statements and close the database. */
 static void sqlite_close(void *conn)
 {
 	struct sqlite_conn *c = conn;
 
-	if (c->writing) {	/* closed in a transaction: abandon it, free the turn */
+	if (c->writing)		/* closed in a transaction: abandon it */
 		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		if (c->wal != NULL)
-			hd_groupsync_writer_leave(c->wal);
-		c->writing = false;
-	}
+	sqlite_write_done(c);
 	while (c->cache != NULL) {
 		struct sqlite_stmt *e = c->cache;
 
@@ -368,14 +373,6 @@ static int sqlite_begin(void *conn, bool write, char **error_r)
 	}
 	c->writing = write;
 	return HD_STORE_OK;
-}
-
-/* The transaction is over: give the write turn back. */
-static void sqlite_write_done(struct sqlite_conn *c)
-{
-	if (c->writing && c->wal != NULL)
-		hd_groupsync_writer_leave(c->wal);
-	c->writing = false;
 }
 
 /* COMMIT; a write transaction returns once it is on disk. */
