@@ -1,7 +1,7 @@
 /*
  * groupsync - one writer at a time, and group commit: one fdatasync() for
- * the writes of every thread that is waiting, instead of one each. Each wait takes a ticket (a count of
- * waits so far); a thread becomes the leader when nobody is syncing, syncs
+ * the writes of every thread that is waiting, instead of one each. Each
+ * wait takes a ticket (a count of waits so far); a thread becomes the leader when nobody is syncing, syncs
  * the file for every ticket issued until then, and wakes the threads those
  * tickets cover. The file is reopened by path when it was replaced (SQLite
  * deletes the WAL when its last connection closes). It must never report a
@@ -121,10 +121,11 @@ void hd_groupsync_writer_leave(struct hd_groupsync *g)
 	pthread_mutex_unlock(&g->writer);
 }
 
-/* The descriptor of the file now at g->path, reopened when the file was
-   replaced since the last sync; -1 with *error_r when it cannot be opened.
-   Called by the leader only (no lock held: fd belongs to the leader). */
-static int groupsync_fd(struct hd_groupsync *g, char **error_r)
+/* The descriptor of the file now at g->path, reopened (*reopened_r) when
+   the file was replaced since the last sync; -1 with *error_r when it cannot
+   be opened. Called by the leader only (no lock held: fd belongs to the
+   leader). */
+static int groupsync_fd(struct hd_groupsync *g, bool *reopened_r, char **error_r)
 {
 	struct stat now, held;
 
@@ -142,7 +143,7 @@ static int groupsync_fd(struct hd_groupsync *g, char **error_r)
 		*error_r = xasprintf("%s: cannot open: %s", g->path, strerror(errno));
 		return -1;
 	}
-	g->stats.reopens++;
+	*reopened_r = true;
 	return g->fd;
 }
 
@@ -151,15 +152,18 @@ static int groupsync_fd(struct hd_groupsync *g, char **error_r)
 static void groupsync_lead(struct hd_groupsync *g, uint64_t target)
 {
 	char *err = NULL;
+	bool reopened = false;
 	int fd;
 
 	g->syncing = true;
 	pthread_mutex_unlock(&g->lock);
-	fd = groupsync_fd(g, &err);
+	fd = groupsync_fd(g, &reopened, &err);
 	if (fd >= 0 && (g->sync_fn != NULL ? g->sync_fn(fd, g->sync_ctx) : fdatasync(fd)) != 0)
 		err = xasprintf("%s: fdatasync: %s", g->path, strerror(errno));
 	pthread_mutex_lock(&g->lock);
 	g->stats.syncs++;
+	if (reopened)
+		g->stats.reopens++;
 	if (err == NULL)
 		g->synced = target;
 	else if (g->failure == NULL)
