@@ -58,7 +58,7 @@ show_delivered "$T/mail/example.net" "$(grep -m1 -i '^Message-ID:' "$top/contrib
 
 echo
 echo "== audit store ($T/audit.db)"
-"$build/src/helpdeskctl" audit --store "sqlite:$T/audit.db"
-"$build/src/helpdeskctl" audit --store "sqlite:$T/audit.db" --verify
+"$build/src/helpdeskctl/helpdeskctl" audit --store "sqlite:$T/audit.db"
+"$build/src/helpdeskctl/helpdeskctl" audit --store "sqlite:$T/audit.db" --verify
 echo
 echo "Everything is kept in $T (maillog, Maildirs under mail/, milter.log)."

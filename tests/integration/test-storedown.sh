@@ -37,7 +37,7 @@ else
 	nok "store back: retry delivered"
 fi
 check "store back: the record is in the store" \
-	bash -c '"$1/src/helpdeskctl" audit --store "sqlite:$2/storedir/audit.db" --format csv | grep -qF "$3"' \
+	bash -c '"$1/src/helpdeskctl/helpdeskctl" audit --store "sqlite:$2/storedir/audit.db" --format csv | grep -qF "$3"' \
 	_ "$BUILD" "$T" "Invoice $tok"
 
 # on_failure: accept delivers when the store is down.

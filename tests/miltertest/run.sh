@@ -8,7 +8,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:?usage: $0 BUILDDIR}" && pwd)
 SRC=${SRC:-$(cd "$here/../.." && pwd)}
-MILTER=$BUILD/src/helpdesk-milter
+MILTER=$BUILD/src/milter/helpdesk-milter
 command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed"; exit 77; }
 [ -x "$MILTER" ] || { echo "SKIP: $MILTER not built"; exit 77; }
 T=$(mktemp -d /tmp/hd-mt.XXXXXX)

@@ -5,7 +5,7 @@
 # --regen to rewrite the expectations (then review every diff by hand).
 set -u
 top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl
+bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl/helpdeskctl
 regen=no
 [ "${1:-}" = --regen ] && regen=yes
 pass=0

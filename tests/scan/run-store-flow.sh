@@ -6,7 +6,7 @@
 # response is recorded, and `audit --verify` finds the chain intact.
 set -u
 top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl
+bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl/helpdeskctl
 pol=$top/conf/policy.yaml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
