@@ -123,9 +123,9 @@ END_TEST
 
 START_TEST(test_uncertain)
 {
-	/* a lone From: line without Sent:/To: */
+	/* a lone From: line without Sent:/To: is the agent's (one header is no block) */
 	expect("Mine.\nFrom: the billing team\nwe checked everything\n",
-	       "Mine.\nFrom: the billing team\nwe checked everything\n", HD_QUOTE_UNCERTAIN);
+	       "Mine.\nFrom: the billing team\nwe checked everything\n", HD_QUOTE_NONE);
 	/* "wrote:" without an "On" start */
 	expect("Mine.\nBob Smith wrote:\nsomething\n", "Mine.\nBob Smith wrote:\nsomething\n",
 	       HD_QUOTE_UNCERTAIN);
@@ -152,6 +152,147 @@ START_TEST(test_null_result_pointer)
 }
 END_TEST
 
+/* The attributions of the issue: other languages, no verb, no colon. */
+START_TEST(test_attribution_structure)
+{
+	static const char *const attrs[] = {
+		"In data 30 settembre 2017 18:30, Mario Rossi <mario@example.it> ha scritto:",
+		"W dniu 30.09.2017 o 18:30, Jan Kowalski <jan@example.pl> napisał(a):",
+		"Dne 30. 9. 2017 18:30 napsal(a) Jan Novák <jan@example.cz>:",
+		"Στις 30/9/2017 6:30 μ.μ., ο/η Γιώργος <g@example.gr> έγραψε:",
+		"Pe 30 sept. 2017, la 18:30, Ion Popescu <ion@example.ro> a scris:",
+		"På lør. 30. sep. 2017 kl. 18:30 skrev Ola Nordmann <ola@example.no>:",
+		"Op 30 sep. 2017, om 18:30 heeft Jan Jansen <jan@example.nl> het volgende geschreven:",
+		"ср, 30 апр. 2025 г. в 15:19, Иван Петров <ivan@example.ru>:",
+		"30.09.2017, 18:30, \"Иван Петров\" <ivan@example.ru>:",
+		"Matti Meikäläinen <matti@example.fi> kirjoitti 30.9.2017 kello 18.30:",
+		"2017년 9월 30일 (토) 오후 6:30, 김철수 <kim@example.kr>님이 작성:",
+		"Mario <mario@example.com> 于2017年9月30日周六 下午6:30写道：",
+		"On 30 Sep 2017, at 18:30, Bob <bob@example.com> wrote",
+		"30 Eylül 2017 18:30 tarihinde Ali <ali@example.com.tr> şunu yazdı:",
+	};
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		char *text = xasprintf("Agent words.\n\n%s\n> please calm down\n", attrs[i]);
+		expect(text, "Agent words.", HD_QUOTE_FOUND);
+		free(text);
+		text = xasprintf("Agent words.\n\n%s\n\nplease calm down\n", attrs[i]);
+		expect(text, "Agent words.", HD_QUOTE_FOUND);
+		free(text);
+	}
+	/* Zoho puts the attribution between dashes */
+	expect("Agent words.\n\n---- On Sat, 30 Sep 2017 18:30:00 +0200 Bob <bob@example.com> wrote ----\n\n"
+	       "calm down\n", "Agent words.", HD_QUOTE_FOUND);
+}
+END_TEST
+
+/* Header blocks in other languages and variants. */
+START_TEST(test_header_blocks)
+{
+	static const char *const blocks[] = {
+		"De : Jean Dupont <jean@example.fr>\nEnvoyé le : samedi 30 septembre 2017 18:30\n"
+		"À : Support <support@example.com>\nObjet : Panne",
+		"-------- Oprindelig besked --------\nFra: Jens <jens@example.dk>\nDato: 30. sep. 2017 18.30\n"
+		"Til: support@example.com\nEmne: Nedbrud",
+		"من: أحمد <ahmed@example.com>\nتم الإرسال: السبت، 30 سبتمبر، 2017 18:30\n"
+		"إلى: support@example.com\nالموضوع: انقطاع",
+		"От: Иван <ivan@example.ru>\nОтправлено: 30 сентября 2017 г. 18:30\nКому: support@example.com\n"
+		"Тема: Сбой",
+		"-------- Пересылаемое сообщение --------\n30.09.2017, 18:30, \"Иван\" <ivan@example.ru>:",
+		"-------- Пересылаемое сообщение --------\nОт кого: Иван <ivan@example.ru>\n"
+		"Кому: support@example.com\nДата: Суббота, 30 сентября 2017, 18:30 +03:00\nТема: Сбой",
+		"Message du : 30/09/2017 18:30\nDe : jean@example.fr\nA : support@example.com\nObjet : Panne",
+		/* a language without word lists: the structure names the block with a separator */
+		"________________________________\nKutoka: Juma <juma@example.co.tz>\n"
+		"Imetumwa: 30 Septemba 2017 18:30\nKwa: support@example.com",
+	};
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		char *text = xasprintf("Agent words.\n\n%s\n\nplease calm down\n", blocks[i]);
+		expect(text, "Agent words.", HD_QUOTE_FOUND);
+		free(text);
+	}
+}
+END_TEST
+
+/* Structure without any known word: the text below is uncertain, not cut. */
+START_TEST(test_regions)
+{
+	const char *text = "Agent words.\n\nKutoka: Juma <juma@example.co.tz>\n"
+			   "Imetumwa: 30 Septemba 2017 18:30\nKwa: support@example.com\n\ncalm down\n";
+	struct hd_quote_split sp;
+	struct hd_quote_region *r;
+	size_t n;
+
+	hd_quote_split(text, strlen(text), NULL, &sp);
+	ck_assert(!sp.found);
+	ck_assert(sp.uncertain);
+	ck_assert_str_eq(sp.agent, text);
+	ck_assert_str_eq(sp.certain, "Agent words.");
+	hd_quote_split_free(&sp);
+	ck_assert_ptr_null(sp.agent);
+
+	n = hd_quote_regions(text, strlen(text), NULL, &r);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(r[0].kind, HD_QUOTE_AGENT);
+	ck_assert_int_eq(r[1].kind, HD_QUOTE_UNSURE);
+	ck_assert_uint_eq(r[0].off, 0);
+	ck_assert_uint_eq(r[1].off + r[1].len, strlen(text));
+	ck_assert(strncmp(text + r[1].off, "Kutoka", 6) == 0 || r[1].off == r[0].len);
+	free(r);
+
+	/* a quote, agent text and a signature */
+	text = "Hi\n> q1\n> q2\nmine\n-- \nsig";
+	n = hd_quote_regions(text, strlen(text), NULL, &r);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(r[1].kind, HD_QUOTE_QUOTED);
+	ck_assert(strncmp(text + r[1].off, "> q1\n> q2\n", r[1].len) == 0);
+	ck_assert_int_eq(r[2].kind, HD_QUOTE_AGENT);
+	ck_assert_int_eq(r[3].kind, HD_QUOTE_QUOTED);
+	free(r);
+
+	/* agent lines that merely look like fields stay the agent's */
+	expect("Order: 1234\nStatus: shipped\nCarrier: DHL\nthanks", "Order: 1234\nStatus: shipped\nCarrier: DHL\nthanks",
+	       HD_QUOTE_NONE);
+}
+END_TEST
+
+/* Lines of the thread's earlier messages are quoted whatever the style. */
+START_TEST(test_thread)
+{
+	const char *customer = "Hello,\nYour service has been down since this morning.\n"
+			       "Calm down is what your colleague told me, unacceptable!\nOrder 55 still missing.\nBob\n";
+	const char *reply = "Dear Bob,\nsorry for the outage.\n\n"
+			    "=== you said ===\nYour service has been down since this morning.\n"
+			    "Calm down is what your colleague told me, unacceptable!\n=== end ===\n"
+			    "It is fixed now.\n";
+	uint32_t *h;
+	size_t n = hd_quote_fingerprint(customer, strlen(customer), &h);
+	struct hd_quote_thread t = { h, n };
+	struct hd_quote_split sp;
+
+	ck_assert_uint_eq(n, 3);	/* "Hello," and "Bob" are too short to remember */
+	for (size_t i = 1; i < n; i++)
+		ck_assert(h[i - 1] < h[i]);
+	hd_quote_split(reply, strlen(reply), &t, &sp);
+	ck_assert(sp.found);
+	ck_assert(sp.thread);
+	ck_assert_ptr_null(strstr(sp.agent, "Calm down"));
+	ck_assert_ptr_nonnull(strstr(sp.agent, "It is fixed now."));
+	ck_assert_ptr_nonnull(strstr(sp.agent, "sorry for the outage."));
+	hd_quote_split_free(&sp);
+	/* without the thread the pasted lines are the agent's */
+	hd_quote_split(reply, strlen(reply), NULL, &sp);
+	ck_assert(!sp.found);
+	ck_assert_ptr_nonnull(strstr(sp.agent, "Calm down"));
+	hd_quote_split_free(&sp);
+	/* one short matching line alone is not a quote */
+	const char *one = "Dear Bob,\nOrder 55 still missing.\nFixed.\n";
+	hd_quote_split(one, strlen(one), &t, &sp);
+	ck_assert(!sp.found);
+	hd_quote_split_free(&sp);
+	free(h);
+}
+END_TEST
+
 /* All test cases. */
 static Suite *quote_suite(void)
 {
@@ -166,6 +307,10 @@ static Suite *quote_suite(void)
 	tcase_add_test(tc, test_signature);
 	tcase_add_test(tc, test_uncertain);
 	tcase_add_test(tc, test_null_result_pointer);
+	tcase_add_test(tc, test_attribution_structure);
+	tcase_add_test(tc, test_header_blocks);
+	tcase_add_test(tc, test_regions);
+	tcase_add_test(tc, test_thread);
 	suite_add_tcase(s, tc);
 	return s;
 }
