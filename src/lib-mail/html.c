@@ -79,47 +79,15 @@ static const char *const html_block_tags[] = {
 /* Tags whose content is never text for a reader. */
 static const char *const html_raw_tags[] = { "script", "style", "title", "template" };
 
-/* Named entities; the legacy ones may appear without ';'. */
-static const struct { const char *name; uint32_t cp; bool legacy; } html_entities[] = {
-	{ "nbsp", 0xa0, true }, { "amp", '&', true }, { "lt", '<', true },
-	{ "gt", '>', true }, { "quot", '"', true }, { "apos", '\'', false },
-	{ "rsquo", 0x2019, false }, { "lsquo", 0x2018, false },
-	{ "ldquo", 0x201c, false }, { "rdquo", 0x201d, false },
-	{ "sbquo", 0x201a, false }, { "bdquo", 0x201e, false },
-	{ "mdash", 0x2014, false }, { "ndash", 0x2013, false },
-	{ "hellip", 0x2026, false }, { "shy", 0xad, true },
-	{ "copy", 0xa9, true }, { "reg", 0xae, true }, { "trade", 0x2122, false },
-	{ "euro", 0x20ac, false }, { "pound", 0xa3, true }, { "yen", 0xa5, true },
-	{ "cent", 0xa2, true }, { "sect", 0xa7, true }, { "para", 0xb6, true },
-	{ "middot", 0xb7, true }, { "bull", 0x2022, false },
-	{ "laquo", 0xab, true }, { "raquo", 0xbb, true }, { "deg", 0xb0, true },
-	{ "plusmn", 0xb1, true }, { "times", 0xd7, true }, { "divide", 0xf7, true },
-	{ "frac12", 0xbd, true }, { "frac14", 0xbc, true }, { "frac34", 0xbe, true },
-	{ "iexcl", 0xa1, true }, { "iquest", 0xbf, true },
-	{ "ensp", 0x2002, false }, { "emsp", 0x2003, false },
-	{ "thinsp", 0x2009, false }, { "zwnj", 0x200c, false },
-	{ "zwj", 0x200d, false }, { "lrm", 0x200e, false }, { "rlm", 0x200f, false },
-	{ "Agrave", 0xc0, true }, { "Aacute", 0xc1, true }, { "Acirc", 0xc2, true },
-	{ "Atilde", 0xc3, true }, { "Auml", 0xc4, true }, { "Aring", 0xc5, true },
-	{ "AElig", 0xc6, true }, { "Ccedil", 0xc7, true }, { "Egrave", 0xc8, true },
-	{ "Eacute", 0xc9, true }, { "Ecirc", 0xca, true }, { "Euml", 0xcb, true },
-	{ "Igrave", 0xcc, true }, { "Iacute", 0xcd, true }, { "Icirc", 0xce, true },
-	{ "Iuml", 0xcf, true }, { "Ntilde", 0xd1, true }, { "Ograve", 0xd2, true },
-	{ "Oacute", 0xd3, true }, { "Ocirc", 0xd4, true }, { "Otilde", 0xd5, true },
-	{ "Ouml", 0xd6, true }, { "Oslash", 0xd8, true }, { "Ugrave", 0xd9, true },
-	{ "Uacute", 0xda, true }, { "Ucirc", 0xdb, true }, { "Uuml", 0xdc, true },
-	{ "Yacute", 0xdd, true }, { "szlig", 0xdf, true },
-	{ "agrave", 0xe0, true }, { "aacute", 0xe1, true }, { "acirc", 0xe2, true },
-	{ "atilde", 0xe3, true }, { "auml", 0xe4, true }, { "aring", 0xe5, true },
-	{ "aelig", 0xe6, true }, { "ccedil", 0xe7, true }, { "egrave", 0xe8, true },
-	{ "eacute", 0xe9, true }, { "ecirc", 0xea, true }, { "euml", 0xeb, true },
-	{ "igrave", 0xec, true }, { "iacute", 0xed, true }, { "icirc", 0xee, true },
-	{ "iuml", 0xef, true }, { "ntilde", 0xf1, true }, { "ograve", 0xf2, true },
-	{ "oacute", 0xf3, true }, { "ocirc", 0xf4, true }, { "otilde", 0xf5, true },
-	{ "ouml", 0xf6, true }, { "oslash", 0xf8, true }, { "ugrave", 0xf9, true },
-	{ "uacute", 0xfa, true }, { "ucirc", 0xfb, true }, { "uuml", 0xfc, true },
-	{ "yacute", 0xfd, true }, { "yuml", 0xff, true },
-	{ "OElig", 0x152, false }, { "oelig", 0x153, false },
+/* The WHATWG named character references; the legacy ones may appear
+   without ';'. Generated (see gen-html-entities.py), sorted by name. */
+struct html_entity {
+	const char *name;
+	uint32_t cp, cp2;	/* cp2: a second code point, or 0 */
+	bool legacy;
+};
+static const struct html_entity html_entities[] = {
+#include "html-entities.inc"
 };
 
 /* HTML5: numeric references 0x80-0x9f mean their windows-1252 characters. */
@@ -277,16 +245,46 @@ static void html_out_codepoint(struct html_out *o, uint32_t cp)
 		cp = html_cp1252[cp - 0x80];
 	switch (cp) {
 	case 0xad: case 0x200b: case 0x200c: case 0x200d: case 0x200e:
-	case 0x200f: case 0x2060: case 0xfeff:
+	case 0x200f: case 0x2060: case 0x2061: case 0x2062: case 0x2063:
+	case 0x2064: case 0xfeff:
 		return;		/* invisible: must not split a word */
-	case 0xa0: case 0x2002: case 0x2003: case 0x2009: case 0x202f:
-	case '\t': case ' ': case '\n': case '\r':
+	case 0xa0: case 0x1680: case 0x2000: case 0x2001: case 0x2002:
+	case 0x2003: case 0x2004: case 0x2005: case 0x2006: case 0x2007:
+	case 0x2008: case 0x2009: case 0x200a: case 0x202f: case 0x205f:
+	case 0x3000: case '\t': case ' ': case '\n': case '\r': case '\f':
 		html_out_space(o, ' ');
 		return;
 	default:
 		break;
 	}
 	html_out_text(o, buf, html_utf8(cp, buf));
+}
+
+/* Compare a counted name with a table entry (bytes, as the table is sorted). */
+static int html_entity_cmp(const char *name, size_t len, const char *entry)
+{
+	int r = strncmp(name, entry, len);
+	if (r != 0)
+		return r;
+	return entry[len] == '\0' ? 0 : -1;
+}
+
+/* Binary search of the named references; NULL when the name is not one. */
+static const struct html_entity *html_entity_find(const char *name, size_t len)
+{
+	size_t lo = 0, hi = sizeof(html_entities) / sizeof(html_entities[0]);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = html_entity_cmp(name, len, html_entities[mid].name);
+		if (r == 0)
+			return &html_entities[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 /* Decode an entity at p (pointing at '&'); returns bytes consumed or 0. */
@@ -336,13 +334,20 @@ static size_t html_entity(struct html_conv *c, const char *p)
 	if (n == 0)
 		return 0;
 	bool semi = q + n < c->end && q[n] == ';';
-	for (size_t i = 0; i < sizeof(html_entities) / sizeof(html_entities[0]); i++) {
-		if (strcmp(html_entities[i].name, name) != 0)
-			continue;
-		if (!semi && !html_entities[i].legacy)
-			return 0;
-		html_out_codepoint(&c->out, html_entities[i].cp);
+	const struct html_entity *e = html_entity_find(name, n);
+	if (e != NULL && (semi || e->legacy)) {
+		html_out_codepoint(&c->out, e->cp);
+		if (e->cp2 != 0)
+			html_out_codepoint(&c->out, e->cp2);
 		return 1 + n + (semi ? 1 : 0);
+	}
+	/* "&notit": the longest legacy name that starts it, as browsers read text */
+	for (size_t k = n; k-- > 1;) {
+		e = html_entity_find(name, k);
+		if (e != NULL && e->legacy) {
+			html_out_codepoint(&c->out, e->cp);
+			return 1 + k;
+		}
 	}
 	return 0;
 }
@@ -552,8 +557,8 @@ static bool html_quote_start(struct html_conv *c, const struct html_tag *t, cons
 			return true;
 		}
 	}
-	if (strcmp(t->name, "blockquote") == 0 && strcasecmp(t->type, "cite") == 0)
-		return true;
+	if (strcmp(t->name, "blockquote") == 0)
+		return true;	/* type=cite or plain (Yandex, mail.ru): quoted either way */
 	if (strcmp(t->name, "hr") == 0 && strcasecmp(t->id, "stopSpelling") == 0) {
 		c->stop = true;
 		return true;

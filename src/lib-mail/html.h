@@ -3,7 +3,7 @@
 /*
  * html - reduces HTML to plain text for matching: inline tags add nothing,
  * block tags add a line break, entities are decoded, script/style dropped.
- * Optionally drops quoted history (gmail_quote, blockquote type=cite,
+ * Optionally drops quoted history (gmail_quote, any blockquote,
  * divRplyFwdMsg and the Outlook border-top separator with all that follows).
  * A tolerant state machine: any byte sequence gives some text, never an error.
  */

@@ -71,6 +71,17 @@ START_TEST(test_entities)
 	expect("&#0; &#x110000; &#xD800;", 0, "\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd");
 	expect("&unknown; &amp &lt &rsquo x", 0, "&unknown; & < &rsquo x");
 	expect("AT&T & co &#; &#x;", 0, "AT&T & co &#; &#x;");
+	/* the whole WHATWG table: white space and invisible names do not hide words */
+	expect("calm&Tab;down calm&NewLine;down calm&numsp;down calm&MediumSpace;down", 0,
+	       "calm down calm down calm down calm down");
+	expect("ca&NoBreak;lm do&ZeroWidthSpace;wn &InvisibleTimes;x", 0, "calm down x");
+	expect("&Alpha;&alpha; &Rarr; &heartsuit; &fjlig;", 0,
+	       "\xce\x91\xce\xb1 \xe2\x86\xa0 \xe2\x99\xa5 fj");
+	/* two code points, legacy prefixes, case matters */
+	expect("&NotEqualTilde;", 0, "\xe2\x89\x82\xcc\xb8");
+	expect("&notit; &copy2 &AMP; &Amp;", 0, "\xc2\xacit; \xc2\xa9" "2 & &Amp;");
+	/* first, last and beyond the table */
+	expect("&AElig;&zwnj;&zzz;", 0, "\xc3\x86&zzz;");
 }
 END_TEST
 
@@ -128,8 +139,9 @@ START_TEST(test_blockquote_cite)
 {
 	expect("mine<blockquote type=\"cite\">not our fault<blockquote>inner</blockquote>"
 	       "still</blockquote>tail", HD_HTML_DROP_QUOTES, "mine\ntail");
-	/* an ordinary blockquote is the writer's own formatting */
-	expect("mine<blockquote>indented</blockquote>", HD_HTML_DROP_QUOTES, "mine\nindented");
+	/* a plain blockquote (Yandex, mail.ru) is quoted history too */
+	expect("mine<blockquote>not our fault</blockquote>tail", HD_HTML_DROP_QUOTES, "mine\ntail");
+	expect("mine<blockquote>indented</blockquote>", 0, "mine\nindented");
 	expect("mine<div class=moz-cite-prefix>On x wrote:</div><blockquote type=cite>q</blockquote>",
 	       HD_HTML_DROP_QUOTES, "mine");
 }
