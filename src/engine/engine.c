@@ -531,14 +531,39 @@ static struct hd_finding *finding(struct run *r, const char *kind, const char *r
 	return f;
 }
 
+/* Why a tone finding in the uncertain part of a quote split is only tagged. */
+#define TONE_UNSURE_WHY "only in text the quote split could not tell apart from quoted history"
+
+/* The hit lies only in the part the quote split is unsure of: its phrase is
+   not found in the certain agent text of that part. Certain text keeps the
+   configured action. */
+static bool tone_hit_unsure(struct run *r, const struct hd_textpart *tp,
+			    const struct hd_tone_hit *hit)
+{
+	struct hd_tone_hit *hits = NULL;
+	size_t n;
+	bool unsure = true;
+
+	if (tp == NULL || !tp->quote_uncertain || tp->agent_certain == NULL)
+		return false;
+	n = hd_tone_scan(r->p, tp->agent_certain, strlen(tp->agent_certain),
+			 r->e->limits->findings, &hits);
+	for (size_t i = 0; i < n && unsure; i++)
+		if (hits[i].phrase == hit->phrase)
+			unsure = false;
+	hd_tone_hits_free(hits, n);
+	return unsure;
+}
+
 /* Tone: scan the subject and the agent's own words of every text part. */
 static void decide_tone(struct run *r)
 {
-	struct strbuf rules;
+	struct strbuf rules, unsure_rules;
 	struct strvec seen;
 	size_t max = r->e->limits->findings;
 
 	sb_init(&rules);
+	sb_init(&unsure_rules);
 	sv_init(&seen);
 	for (size_t pi = 0; pi <= r->msg->nparts; pi++) {
 		const char *text = pi == 0 ? r->msg->subject : r->msg->parts[pi - 1].agent_text;
@@ -547,7 +572,7 @@ static void decide_tone(struct run *r)
 
 		if (pi > 0 && r->msg->parts[pi - 1].quote_uncertain)
 			hd_verdict_add_finding(r->v, "quote", "uncertain-split",
-					       "quoted history could not be told apart with certainty; the whole text was scanned")
+					       "quoted history could not be told apart with certainty; findings only in that part are tagged")
 				->action = xstrdup("accept");
 		if (text == NULL || r->p->tone == NULL)
 			continue;
@@ -560,11 +585,22 @@ static void decide_tone(struct run *r)
 				continue;
 			}
 			sv_push_owned(&seen, key);
-			struct hd_finding *f = finding(r, "tone", hits[i].phrase->id, hits[i].text, hits[i].action);
+			bool unsure = tone_hit_unsure(r, pi == 0 ? NULL : &r->msg->parts[pi - 1], &hits[i]);
+			enum hd_action act = unsure && hits[i].action > HD_ACTION_TAG ? HD_ACTION_TAG
+										 : hits[i].action;
+			struct hd_finding *f = finding(r, "tone", hits[i].phrase->id, hits[i].text, act);
 			f->suggest = xstrdup(hits[i].phrase->suggest);
 			f->line = pi == 0 ? 0 : hits[i].line;
 			if (pi == 0)
 				f->detail = xstrdup("in=subject");
+			if (unsure) {
+				f->detail = xstrdup("in=uncertain-quote; why=" TONE_UNSURE_WHY);
+				if (strstr(unsure_rules.s, hits[i].phrase->id) == NULL) {
+					if (unsure_rules.len)
+						sb_putc(&unsure_rules, ',');
+					sb_puts(&unsure_rules, hits[i].phrase->id);
+				}
+			}
 			if (strstr(rules.s, hits[i].phrase->id) == NULL) {
 				if (rules.len)
 					sb_putc(&rules, ',');
@@ -574,14 +610,21 @@ static void decide_tone(struct run *r)
 			sb_init(&detail);
 			sb_printf(&detail, "{\"line\":%d,\"suggest\":", f->line);
 			hd_json_string(&detail, hits[i].phrase->suggest);
+			if (unsure)
+				sb_puts(&detail, ",\"uncertain_quote\":true,\"why\":\"" TONE_UNSURE_WHY "\"");
 			sb_putc(&detail, '}');
-			rec_add(r, "tone", hits[i].phrase->id, hd_action_name(hits[i].action), hits[i].text,
+			rec_add(r, "tone", hits[i].phrase->id, hd_action_name(act), hits[i].text,
 				sb_steal(&detail));
 			sb_free(&detail);
 		}
 		hd_tone_hits_free(hits, n);
 	}
-	if (rules.len) {
+	if (rules.len && unsure_rules.len) {
+		char *h = xasprintf("flagged; rules=%s; tagged=%s; reason=uncertain-quote-split",
+				    rules.s, unsure_rules.s);
+		hd_verdict_add_header(r->v, "X-Helpdesk-Tone", h);
+		free(h);
+	} else if (rules.len) {
 		char *h = xasprintf("flagged; rules=%s", rules.s);
 		hd_verdict_add_header(r->v, "X-Helpdesk-Tone", h);
 		free(h);
@@ -589,6 +632,7 @@ static void decide_tone(struct run *r)
 		hd_verdict_add_header(r->v, "X-Helpdesk-Tone", "clean");
 	}
 	sb_free(&rules);
+	sb_free(&unsure_rules);
 	sv_free(&seen);
 }
 

@@ -380,6 +380,8 @@ static char *mime_part_bytes(GMimePart *part, size_t *len_r)
 	return out;
 }
 
+static void mime_split_part(struct hd_textpart *tp, const struct hd_quote_thread *thread);
+
 /* Append a text part, charging its text against the text budget. */
 static void mime_add_part(struct mime_ctx *ctx, const char *ctype, char *text,
 			  bool html_src, const char *html, size_t html_len,
@@ -408,21 +410,41 @@ static void mime_add_part(struct mime_ctx *ctx, const char *ctype, char *text,
 	tp->alt_group = group;
 	if (forwarded) {
 		tp->agent_text = xstrdup("");
+		tp->agent_certain = xstrdup("");
 		tp->quote_found = true;
+		tp->forwarded = true;
 		return;
 	}
-	enum hd_quote_result qr;
 	if (html_src) {
 		bool hq = false;
-		char *own = hd_html_to_text(html, html_len, HD_HTML_DROP_QUOTES, len, &hq);
-		tp->agent_text = hd_quote_strip(own, strlen(own), &qr);
-		free(own);
-		tp->quote_found = hq || qr == HD_QUOTE_FOUND;
-	} else {
-		tp->agent_text = hd_quote_strip(text, len, &qr);
-		tp->quote_found = qr == HD_QUOTE_FOUND;
+		tp->quote_src = hd_html_to_text(html, html_len, HD_HTML_DROP_QUOTES, len, &hq);
+		tp->quote_html = hq;
 	}
-	tp->quote_uncertain = qr == HD_QUOTE_UNCERTAIN;
+	mime_split_part(tp, NULL);
+}
+
+/* Split a part into the agent's words, certain and uncertain (see quote.h). */
+static void mime_split_part(struct hd_textpart *tp, const struct hd_quote_thread *thread)
+{
+	const char *src = tp->quote_src != NULL ? tp->quote_src : tp->text;
+	struct hd_quote_split sp;
+
+	hd_quote_split(src, strlen(src), thread, &sp);
+	free(tp->agent_text);
+	free(tp->agent_certain);
+	tp->agent_text = sp.agent;
+	tp->agent_certain = sp.certain;
+	tp->quote_found = tp->quote_html || sp.found;
+	tp->quote_uncertain = sp.uncertain;
+	tp->quote_thread = sp.thread;
+}
+
+/* Public entry: see mime.h. */
+void hd_message_requote(struct hd_message *msg, const struct hd_quote_thread *thread)
+{
+	for (size_t i = 0; i < msg->nparts; i++)
+		if (!msg->parts[i].forwarded)
+			mime_split_part(&msg->parts[i], thread);
 }
 
 /* Decode one text/plain or text/html leaf. */
@@ -903,6 +925,8 @@ void hd_message_deinit(struct hd_message **msgp)
 		free(m->parts[i].content_type);
 		free(m->parts[i].text);
 		free(m->parts[i].agent_text);
+		free(m->parts[i].agent_certain);
+		free(m->parts[i].quote_src);
 	}
 	free(m->parts);
 	free(m->subject);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include "util.h"
 #include "hd-limits.h"
+#include "quote.h"
 
 struct hd_header {
 	char *name;
@@ -23,8 +24,13 @@ struct hd_textpart {
 	char *content_type;	/* "text/plain" or "text/html" */
 	char *text;		/* whole decoded text, UTF-8 */
 	char *agent_text;	/* only the new words: quotes and signature removed */
+	char *agent_certain;	/* agent_text less the part the split is unsure of */
+	char *quote_src;	/* HTML parts: the text with HTML quotes dropped */
 	bool quote_found;	/* a quote or signature was removed */
-	bool quote_uncertain;	/* split unsure: agent_text is the whole text */
+	bool quote_uncertain;	/* split unsure: agent_text keeps the unsure part */
+	bool quote_html;	/* the HTML held a quote element */
+	bool quote_thread;	/* lines matched the thread's earlier messages */
+	bool forwarded;		/* a forwarded message: no words of the agent */
 	int alt_group;		/* parts of one multipart/alternative share it; -1 none */
 };
 
@@ -53,6 +59,9 @@ void hd_message_deinit(struct hd_message **msg);
 const struct hd_header *hd_message_header(const struct hd_message *msg, const char *name);
 /* Inbound text: all parts joined (one alternative per group, plain preferred). */
 char *hd_message_text(const struct hd_message *msg);
+
+/* Split every part again, now knowing the thread's earlier lines. */
+void hd_message_requote(struct hd_message *msg, const struct hd_quote_thread *thread);
 
 /* Must be called once before any thread parses (wraps g_mime_init). */
 void hd_mime_init(void);

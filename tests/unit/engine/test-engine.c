@@ -212,6 +212,37 @@ START_TEST(outbound_tone)
 }
 END_TEST
 
+/* A phrase only in text the quote split is unsure of is tagged, not refused;
+   the same phrase in the agent's certain words keeps its action. */
+START_TEST(tone_uncertain_split_tags)
+{
+#define UNSURE_HISTORY "Kutoka: Pat <pat@example.net>\nImetumwa: 30 Novemba 2026 16:00\n" \
+	"Kwa: billing@support.example.com\n\nPlease calm down, you said.\n"
+	struct hd_verdict *v = run("Subject: Re: x\n\nHello Pat,\nIt is fixed.\n\n" UNSURE_HISTORY,
+				   "bob@support.example.com", "pat@example.net",
+				   "bob@support.example.com", "2026-11-30T11:00:00Z");
+	const struct hd_finding *f = finding_of(v, "tone");
+
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->rule, "calm-down");
+	ck_assert_str_eq(f->action, "tag");
+	ck_assert_ptr_nonnull(strstr(f->detail, "in=uncertain-quote"));
+	ck_assert_str_eq(added(v, "X-Helpdesk-Tone"),
+			 "flagged; rules=calm-down; tagged=calm-down; reason=uncertain-quote-split");
+	ck_assert_ptr_nonnull(finding_of(v, "quote"));
+	hd_verdict_deinit(&v);
+
+	v = run("Subject: Re: x\n\nHello Pat,\nplease calm down.\n\n" UNSURE_HISTORY,
+		"bob@support.example.com", "pat@example.net", "bob@support.example.com",
+		"2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_str_eq(finding_of(v, "tone")->action, "reject");
+	hd_verdict_deinit(&v);
+#undef UNSURE_HISTORY
+}
+END_TEST
+
 START_TEST(thread_and_first_response)
 {
 	struct hd_verdict *v = run(CUSTOMER_MAIL("t1@example.net", "Invoice", "Wrong invoice."),
@@ -421,6 +452,7 @@ int main(void)
 	tcase_add_test(tc, inbound_critical_escalates_backup_out_of_hours);
 	tcase_add_test(tc, forged_headers_removed_and_scope);
 	tcase_add_test(tc, outbound_tone);
+	tcase_add_test(tc, tone_uncertain_split_tags);
 	tcase_add_test(tc, thread_and_first_response);
 	tcase_add_test(tc, authority_and_approval);
 	tcase_add_test(tc, exception_tiers_and_handoff);
