@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "policy.h"
 #include "store.h"
+#include "store-fingerprint.h"
 #include "mime.h"
 #include "norm.h"
 #include "matcher.h"
@@ -1282,6 +1283,8 @@ static void strip_exception_lines(struct run *r)
 	free(raw);
 }
 
+static int thread_requote(struct run *r);
+
 /* Outbound: ticket, approvals, tone, authority, exceptions, hand-off, first response. */
 static int run_outbound(struct run *r)
 {
@@ -1295,7 +1298,7 @@ static int run_outbound(struct run *r)
 			approvals_only = false;
 		free(a);
 	}
-	if (resolve_ticket(r) < 0)
+	if (resolve_ticket(r) < 0 || thread_requote(r) < 0)
 		return -1;
 	if (r->have_stored) {
 		r->v->team = xstrdup(r->stored.team);
@@ -1375,6 +1378,43 @@ static void finish_action(struct run *r)
 	}
 }
 
+/* Inbound: remember the hashes of the customer's lines on the ticket. */
+static int thread_record(struct run *r, char **err_r)
+{
+	int rc = HD_STORE_OK;
+
+	for (size_t i = 0; i < r->msg->nparts && rc == HD_STORE_OK; i++) {
+		const char *t = r->msg->parts[i].agent_text;
+		uint32_t *h = NULL;
+		size_t n = t != NULL ? hd_quote_fingerprint(t, strlen(t), &h) : 0;
+		rc = hd_store_thread_add(r->e->store, r->ticket, h, n, err_r);
+		free(h);
+	}
+	return rc;
+}
+
+/* Outbound: split the reply again, knowing the lines of the thread. */
+static int thread_requote(struct run *r)
+{
+	uint32_t *h = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	if (r->e->store == NULL || !r->have_stored)
+		return 0;
+	if (hd_store_thread_get(r->e->store, r->ticket, &h, &n, &err) != HD_STORE_OK) {
+		r->error = xasprintf("store: %s", err ? err : "thread lookup failed");
+		free(err);
+		return -1;
+	}
+	if (n > 0) {
+		struct hd_quote_thread t = { h, n };
+		hd_message_requote(r->msg, &t);
+	}
+	free(h);
+	return 0;
+}
+
 /* Write everything decided in one transaction. */
 static int write_store(struct run *r)
 {
@@ -1389,6 +1429,8 @@ static int write_store(struct run *r)
 		goto fail_rb;
 	if (r->msg->message_id && r->ticket && r->v->action != HD_VERDICT_REJECT &&
 	    hd_store_link_message(s, r->msg->message_id, r->ticket, &err) != HD_STORE_OK)
+		goto fail_rb;
+	if (r->v->direction == HD_DIR_INBOUND && r->ticket && thread_record(r, &err) != HD_STORE_OK)
 		goto fail_rb;
 	if (r->first_response_at && r->v->action == HD_VERDICT_ACCEPT &&
 	    hd_store_ticket_first_response(s, r->ticket, r->first_response_at, r->agent->address, &err) != HD_STORE_OK)

@@ -71,6 +71,10 @@ extern const struct hd_store_vtable hd_store_pg_vtable;
 int hd_store_uri_parse(const char *uri, const struct hd_store_vtable **vt_r,
 		       char **target_r, char **error_r);
 
+/* One statement on the handle's connection, for store-*.c modules. */
+int hd_store_sql(struct hd_store *s, const char *sql, const struct hd_sql_param *p, size_t n,
+		 hd_sql_row_fn *fn, void *ctx, char **error_r);
+
 /* The canonical text that a record's hash covers (exposed for tests). */
 char *hd_store_record_canonical(long long seq, const struct hd_record *r,
 				const char *prev_hash);

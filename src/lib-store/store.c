@@ -129,6 +129,12 @@ static const struct hd_store_migration hd_store_migrations[] = {
 	  "DROP INDEX records_rule;"
 	  "CREATE INDEX records_rule ON records (rule, at) WHERE rule IS NOT NULL;",
 	  { NULL, NULL } },
+	/* Thread fingerprints (store-fingerprint.c): hashes of the customer's
+	   lines per ticket, no text, so that a reply quoting them is known. */
+	{ 3, "thread line fingerprints",
+	  "CREATE TABLE IF NOT EXISTS thread_lines (ticket TEXT NOT NULL, hash BIGINT NOT NULL,"
+	  " PRIMARY KEY (ticket, hash));",
+	  { NULL, NULL } },
 };
 
 /* meta: one row; schema_version plus the chain head (seq and hash of the last
@@ -214,6 +220,13 @@ static int run(struct hd_store *s, const char *sql, const struct hd_sql_param *p
 	       long long *changes_r, char **error_r)
 {
 	return s->vt->query(s->conn, sql, p, n, NULL, NULL, changes_r, error_r);
+}
+
+/* Run one statement for a module beside this one (store-fingerprint.c). */
+int hd_store_sql(struct hd_store *s, const char *sql, const struct hd_sql_param *p, size_t n,
+		 hd_sql_row_fn *fn, void *ctx, char **error_r)
+{
+	return s->vt->query(s->conn, sql, p, n, fn, ctx, NULL, error_r);
 }
 
 /* ------------------------------------------------------------------ */

@@ -23,7 +23,7 @@ enum hd_store_result {
 };
 
 #define HD_STORE_BUSY_TIMEOUT_MS 5000
-#define HD_STORE_SCHEMA_VERSION 2
+#define HD_STORE_SCHEMA_VERSION 3
 
 /* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
    Creates or migrates the schema. NULL + *error_r on failure. */

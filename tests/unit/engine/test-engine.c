@@ -243,6 +243,37 @@ START_TEST(tone_uncertain_split_tags)
 }
 END_TEST
 
+/* The customer's lines, pasted by the agent without any quote marker, are
+   known from the thread and never blamed on the agent. */
+START_TEST(thread_fingerprint_quotes)
+{
+	struct hd_verdict *v = run(CUSTOMER_MAIL("fp1@example.net", "Outage",
+						 "Your service is down again since Monday morning.\n"
+						 "Your colleague told me to calm down, that is not our fault he said."),
+				   "pat@example.net", "billing@support.example.com", NULL,
+				   "2026-11-30T16:00:00Z");
+	hd_verdict_deinit(&v);
+	v = run("Subject: Re: Outage\nMessage-ID: <fpr@support.example.com>\nIn-Reply-To: <fp1@example.net>\n\n"
+		"Hello Pat,\nsorry about this. About what you wrote:\n\n"
+		"  Your service is down again since Monday morning.\n"
+		"  Your colleague told me to calm down, that is not our fault he said.\n\n"
+		"That was wrong of us; the service is back.\n",
+		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T17:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_null(finding_of(v, "tone"));
+	ck_assert_str_eq(added(v, "X-Helpdesk-Tone"), "clean");
+	hd_verdict_deinit(&v);
+	/* the same words as the agent's own, on a ticket that never held them */
+	v = run("Subject: Re: Other\nMessage-ID: <fpr2@support.example.com>\nIn-Reply-To: <nothing@example.net>\n\n"
+		"Your colleague told me to calm down, that is not our fault he said.\n",
+		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T17:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
 START_TEST(thread_and_first_response)
 {
 	struct hd_verdict *v = run(CUSTOMER_MAIL("t1@example.net", "Invoice", "Wrong invoice."),
@@ -453,6 +484,7 @@ int main(void)
 	tcase_add_test(tc, forged_headers_removed_and_scope);
 	tcase_add_test(tc, outbound_tone);
 	tcase_add_test(tc, tone_uncertain_split_tags);
+	tcase_add_test(tc, thread_fingerprint_quotes);
 	tcase_add_test(tc, thread_and_first_response);
 	tcase_add_test(tc, authority_and_approval);
 	tcase_add_test(tc, exception_tiers_and_handoff);

@@ -7,6 +7,7 @@
 #include <config.h>
 #include "store.h"
 #include "store-int.h"
+#include "store-fingerprint.h"
 #include "util.h"
 
 #include <check.h>
@@ -278,15 +279,48 @@ START_TEST(test_migrate_v1)
 	       "SELECT CASE WHEN (SELECT sql FROM sqlite_master WHERE name = 'records_agent')"
 	       " LIKE '%WHERE agent IS NOT NULL' AND (SELECT sql FROM sqlite_master"
 	       " WHERE name = 'records_rule') LIKE '%WHERE rule IS NOT NULL'"
-	       " AND (SELECT schema_version FROM meta) = 2"
+	       " AND (SELECT schema_version FROM meta) = 3"
 	       " THEN 1 ELSE abs(-9223372036854775807 - 1) END" :
 	       "DO $$ BEGIN IF (SELECT count(*) FROM pg_indexes WHERE indexname IN"
 	       " ('records_agent', 'records_rule') AND indexdef LIKE '%IS NOT NULL)') <> 2"
-	       " OR (SELECT schema_version FROM meta) <> 2"
+	       " OR (SELECT schema_version FROM meta) <> 3"
 	       " THEN RAISE EXCEPTION 'not migrated'; END IF; END $$");
 	ck_assert_uint_eq(audit_count(s, &by_agent, &c), 1);
 	ck_assert_uint_eq(audit_count(s, &by_rule, &c), 1);
 	collect_free(&c);
+	hd_store_deinit(&s);
+	free(uri);
+}
+END_TEST
+
+/* Thread fingerprints: hashes per ticket, batched, deduplicated, sorted. */
+START_TEST(test_thread_lines)
+{
+	char *uri = fresh_uri(_i), *error = NULL;
+	struct hd_store *s = open_ok(uri);
+	uint32_t in[100], *got = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < 100; i++)
+		in[i] = 4000000000u - (uint32_t)i * 7;	/* above INT32_MAX: no sign trouble */
+	ck_assert_int_eq(hd_store_thread_add(s, "T-1", in, 100, &error), HD_STORE_OK);
+	ck_assert_int_eq(hd_store_thread_add(s, "T-1", in, 40, &error), HD_STORE_OK);
+	ck_assert_int_eq(hd_store_thread_add(s, "T-2", in, 1, &error), HD_STORE_OK);
+	ck_assert_int_eq(hd_store_thread_add(s, "T-2", in, 0, &error), HD_STORE_OK);
+	ck_assert_int_eq(hd_store_thread_get(s, "T-1", &got, &n, &error), HD_STORE_OK);
+	ck_assert_uint_eq(n, 100);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(got[i], in[99 - i]);
+	free(got);
+	ck_assert_int_eq(hd_store_thread_get(s, "T-2", &got, &n, &error), HD_STORE_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(got[0], in[0]);
+	free(got);
+	ck_assert_int_eq(hd_store_thread_get(s, "T-3", &got, &n, &error), HD_STORE_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(got);
+	ck_assert_int_eq(hd_store_thread_add(s, NULL, in, 1, &error), HD_STORE_ERROR);
+	free(error);
 	hd_store_deinit(&s);
 	free(uri);
 }
@@ -876,6 +910,7 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(tc, test_open_reopen, 0, n_backends);
 	tcase_add_loop_test(tc, test_migrate_v1, 0, n_external);
 	tcase_add_loop_test(tc, test_tickets, 0, n_backends);
+	tcase_add_loop_test(tc, test_thread_lines, 0, n_backends);
 	tcase_add_loop_test(tc, test_messages, 0, n_backends);
 	tcase_add_loop_test(tc, test_records_chain_and_audit, 0, n_backends);
 	tcase_add_loop_test(tc, test_exceptions, 0, n_backends);
