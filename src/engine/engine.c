@@ -776,6 +776,40 @@ static char *fmt_amount(const struct hd_amount *a)
 
 /* Authority and exceptions for an outbound reply. Returns the exception
    granted (approved) header value, if any, in *granted_r. */
+/* Amounts of a part's agent text. An amount only in the part the quote split
+   is unsure of is not counted: it is tagged, with the reason, instead. */
+static size_t authority_scan_part(struct run *r, const struct hd_textpart *tp,
+				  struct hd_amount **amts_r)
+{
+	struct hd_amount *all = NULL;
+	size_t n = hd_amount_scan(tp->agent_text ? tp->agent_text : "", r->p->currency, &all);
+	size_t nc;
+
+	if (!tp->quote_uncertain || tp->agent_certain == NULL) {
+		*amts_r = all;
+		return n;
+	}
+	nc = hd_amount_scan(tp->agent_certain, r->p->currency, amts_r);
+	bool *used = xcalloc(nc + 1, sizeof(*used));
+	for (size_t i = 0; i < n; i++) {
+		bool certain = false;
+		for (size_t k = 0; k < nc && !certain; k++)
+			if (!used[k] && strcmp((*amts_r)[k].text, all[i].text) == 0)
+				certain = used[k] = true;
+		if (certain)
+			continue;
+		struct hd_finding *f = hd_verdict_add_finding(r->v, "authority", "uncertain-quote",
+							      all[i].text);
+		f->action = xstrdup(hd_action_name(HD_ACTION_TAG));
+		f->detail = xstrdup("in=uncertain-quote; why=" TONE_UNSURE_WHY "; not counted");
+		rec_add(r, "authority", "uncertain-quote", "tag", all[i].text,
+			xstrdup("{\"uncertain_quote\":true,\"why\":\"" TONE_UNSURE_WHY "\"}"));
+	}
+	free(used);
+	hd_amounts_free(all, n);
+	return nc;
+}
+
 static int decide_authority(struct run *r)
 {
 	const struct hd_role *role = r->agent->role;
@@ -798,7 +832,7 @@ static int decide_authority(struct run *r)
 		/* One alternative of a group is enough: the same words twice are one amount. */
 		if (tp->alt_group >= 0 && pi > 0 && r->msg->parts[pi - 1].alt_group == tp->alt_group)
 			continue;
-		n = hd_amount_scan(tp->agent_text ? tp->agent_text : "", r->p->currency, &a);
+		n = authority_scan_part(r, tp, &a);
 		amts = xrealloc(amts, (namts + n + 1) * sizeof(*amts));
 		memcpy(amts + namts, a, n * sizeof(*a));
 		namts += n;

@@ -239,6 +239,16 @@ START_TEST(tone_uncertain_split_tags)
 	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
 	ck_assert_str_eq(finding_of(v, "tone")->action, "reject");
 	hd_verdict_deinit(&v);
+
+	/* an amount only there is tagged and not counted against the agent's limit */
+	v = run("Subject: Re: x\n\nHello Pat,\nwe are checking.\n\nKutoka: Pat <pat@example.net>\n"
+		"Imetumwa: 30 Novemba 2026 16:00\nKwa: billing@support.example.com\n\n"
+		"I want a refund of $900.\n", "alice@support.example.com", "pat@example.net",
+		"alice@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_str_eq(finding_of(v, "authority")->rule, "uncertain-quote");
+	ck_assert_str_eq(finding_of(v, "authority")->action, "tag");
+	hd_verdict_deinit(&v);
 #undef UNSURE_HISTORY
 }
 END_TEST
