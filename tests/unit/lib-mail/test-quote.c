@@ -23,6 +23,22 @@ static void expect(const char *text, const char *want, enum hd_quote_result want
 	free(out);
 }
 
+/* Each attribution cuts below mine: over '>' lines, and over unmarked history
+   right below it (top-posting client) or after a blank line. */
+static void expect_attributions(const char *const *attrs, size_t n, const char *mine)
+{
+	static const struct { const char *above, *below; } layouts[] = {
+		{ "\n\n", "\n> " }, { "\n", "\n" }, { "\n\n", "\n\n" },
+	};
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < sizeof(layouts) / sizeof(layouts[0]); k++) {
+			char *text = xasprintf("%s%s%s%splease calm down\n", mine, layouts[k].above,
+					       attrs[i], layouts[k].below);
+			expect(text, mine, HD_QUOTE_FOUND);
+			free(text);
+		}
+}
+
 START_TEST(test_no_quote)
 {
 	expect("Hello,\n\nYour refund is on its way.\n\nAlice\n",
@@ -78,16 +94,7 @@ START_TEST(test_attribution_languages)
 		"Em seg., 30 de nov. de 2026 às 10:02, Bob <bob@example.net> escreveu:",
 		"Den mån 30 nov. 2026 kl 10:02 skrev Bob <bob@example.net>:",
 	};
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-		/* with '>' quotes */
-		char *text = xasprintf("Meine Antwort.\n\n%s\n> alter Text\n", attrs[i]);
-		expect(text, "Meine Antwort.", HD_QUOTE_FOUND);
-		free(text);
-		/* without '>' (top-posting client) */
-		text = xasprintf("Meine Antwort.\n%s\nalter Text\n", attrs[i]);
-		expect(text, "Meine Antwort.", HD_QUOTE_FOUND);
-		free(text);
-	}
+	expect_attributions(attrs, sizeof(attrs) / sizeof(attrs[0]), "Meine Antwort.");
 }
 END_TEST
 
@@ -171,14 +178,7 @@ START_TEST(test_attribution_structure)
 		"On 30 Sep 2017, at 18:30, Bob <bob@example.com> wrote",
 		"30 Eylül 2017 18:30 tarihinde Ali <ali@example.com.tr> şunu yazdı:",
 	};
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-		char *text = xasprintf("Agent words.\n\n%s\n> please calm down\n", attrs[i]);
-		expect(text, "Agent words.", HD_QUOTE_FOUND);
-		free(text);
-		text = xasprintf("Agent words.\n\n%s\n\nplease calm down\n", attrs[i]);
-		expect(text, "Agent words.", HD_QUOTE_FOUND);
-		free(text);
-	}
+	expect_attributions(attrs, sizeof(attrs) / sizeof(attrs[0]), "Agent words.");
 	/* Zoho puts the attribution between dashes */
 	expect("Agent words.\n\n---- On Sat, 30 Sep 2017 18:30:00 +0200 Bob <bob@example.com> wrote ----\n\n"
 	       "calm down\n", "Agent words.", HD_QUOTE_FOUND);
