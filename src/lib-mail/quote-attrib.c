@@ -277,7 +277,7 @@ enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i
 	const char *s = l[i].s;
 	size_t len = l[i].len, start = i, total;
 	struct qa_evidence ev;
-	bool colon, wrote_end = false, starts;
+	bool colon, wrote_end = false;
 
 	quote_trim(&s, &len);
 	if (l[i].kind != QK_TEXT || len == 0 || len > HD_QUOTE_LINE_MAX)
@@ -315,19 +315,14 @@ enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i
 			start = k;
 	}
 	qa_collect(l, start, i, &ev);
-	{
-		const char *f0 = l[start].s;
-		size_t f0l = l[start].len;
-		quote_trim(&f0, &f0l);
-		size_t fl = quote_fold(f0, f0l, fold, sizeof(fold));
-		starts = quote_words_attr_start(fold, fl);
-	}
 	*start_r = start;
 	if (ev.wrote && (ev.addr || ev.date))
 		return QC_STRONG;
 	if (colon && ev.addr && ev.date && ev.named)
 		return QC_STRONG;	/* "30.09.2017, 18:30, "Name" <addr>:" */
-	if (colon && (ev.wrote || ev.addr || (ev.date && starts)))
+	/* "Bob wrote:", "<addr> 30.09.2017 [verb we do not know]:": only a doubt.
+	   An address or a date alone is not: agents write "mail billing@...:". */
+	if (colon && (ev.wrote || (ev.addr && ev.date)))
 		return QC_WEAK;
 	return QC_NONE;
 }

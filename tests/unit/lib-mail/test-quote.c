@@ -249,6 +249,11 @@ START_TEST(test_regions)
 	ck_assert_int_eq(r[3].kind, HD_QUOTE_QUOTED);
 	free(r);
 
+	/* a colon line with only an address or only a date is the agent's */
+	expect("Write to billing@example.com:\nplease calm down", "Write to billing@example.com:\nplease calm down",
+	       HD_QUOTE_NONE);
+	expect("On Monday at 10:00 we do this:\nplease calm down", "On Monday at 10:00 we do this:\nplease calm down",
+	       HD_QUOTE_NONE);
 	/* agent lines that merely look like fields stay the agent's */
 	expect("Order: 1234\nStatus: shipped\nCarrier: DHL\nthanks", "Order: 1234\nStatus: shipped\nCarrier: DHL\nthanks",
 	       HD_QUOTE_NONE);
