@@ -1,7 +1,8 @@
 /*
  * bench-quotes - precision and recall of quote detection per mail client
  * and language over tests/data/replies (through the engine, see
- * tests/unit/engine/replies-corpus.c), then the cost of splitting 1, 2 and
+ * tests/unit/engine/replies-corpus.c) and over the reply-parser fixtures
+ * of tests/data/replies/crisp, line by line, then the cost of splitting 1, 2 and
  * 4 MB of text, which must grow linearly. Usage: bench-quotes CORPUS_DIR
  */
 #include <config.h>
@@ -83,6 +84,22 @@ int main(int argc, char **argv)
 	ratio(tp, tp + fn);
 	printf(" %7u\n\n", tagged);
 	free(t);
+
+	/* the reply-parser fixtures, line by line */
+	struct fixture_tally ft;
+	char *fdir = xasprintf("%s/crisp", argv[1]);
+	if (fixtures_run(fdir, NULL, &ft) == 0) {
+		printf("fixtures (crisp-oss/email-reply-parser): %u of %u entirely right;"
+		       " lines: TP %u FN %u FP %u TN %u, precision", ft.right, ft.total, ft.tp, ft.fn,
+		       ft.fp, ft.tn);
+		ratio(ft.tp, ft.tp + ft.fp);
+		printf(", recall");
+		ratio(ft.tp, ft.tp + ft.fn);
+		printf("\n\n");
+		fp += ft.fp;
+		fn += ft.fn;
+	}
+	free(fdir);
 
 	printf("%-10s %12s %12s\n", "text", "split (ms)", "ns/byte");
 	for (size_t mb = 1; mb <= 4; mb *= 2) {

@@ -179,6 +179,8 @@ enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r)
 		return trail >= 2 ? QK_DASHTITLE : QK_TEXT;
 	}
 	fl = quote_fold(s, len, fold, sizeof(fold));
+	if (fl <= HD_QUOTE_MOBILE_MAX && quote_words_mobile_sig(fold, fl))
+		return QK_SIG;		/* what follows is history or signature */
 	if (fl > 0 && fold[fl - 1] == ':' && quote_words_title(fold, fl - 1))
 		return QK_ORIGINAL;	/* "Begin forwarded message:" */
 	if (quote_header_name(s, len, &name, &nl)) {

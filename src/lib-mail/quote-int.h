@@ -17,13 +17,14 @@
 #define HD_QUOTE_HDR_WORDS_MAX	4	/* words of a header name */
 #define HD_QUOTE_HDR_WINDOW	8	/* lines of a header block looked at */
 #define HD_QUOTE_SEP_MIN	5	/* "_____" / "-----" separator length */
+#define HD_QUOTE_MOBILE_MAX	80	/* bytes of a "Sent from my phone" line */
 
 /* What a line is, before any decision. */
 enum quote_kind {
 	QK_TEXT,
 	QK_BLANK,
 	QK_QUOTED,		/* "> ..." */
-	QK_SIG,			/* "-- " */
+	QK_SIG,			/* "-- ", "Sent from my iPhone" */
 	QK_ORIGINAL,		/* "-----Original Message-----" and translations */
 	QK_DASHTITLE,		/* "---- some words ----": needs more evidence */
 	QK_SEPARATOR,		/* "________________" */
@@ -59,6 +60,7 @@ size_t quote_fold(const char *s, size_t len, char *out, size_t outmax);
 bool quote_words_wrote(const char *folded, size_t len);
 bool quote_words_title(const char *folded, size_t len);
 bool quote_words_attr_start(const char *folded, size_t len);
+bool quote_words_mobile_sig(const char *folded, size_t len);
 enum quote_hdr quote_words_header(const char *folded, size_t len);
 
 /* quote-attrib.c */

@@ -67,6 +67,17 @@ static const char *const qw_attr_start[] = {
 	"le ven", "date: ",
 };
 
+/* First words of the line a phone or app adds under the writer's words. */
+static const char *const qw_mobile_sig[] = {
+	"sent from my ", "sent from outlook", "sent from mail for", "sent from yahoo mail",
+	"get outlook for ", "gesendet von outlook", "gesendet von meinem ", "von meinem iphone gesendet",
+	"envoyé de mon ", "envoyé depuis ", "télécharger outlook pour", "enviado desde mi ",
+	"enviado do meu ", "enviado a partir do", "inviato da ", "inviato dal mio ",
+	"verzonden vanaf mijn ", "verstuurd vanaf mijn ", "skickat från min ", "sendt fra min ",
+	"wysłane z mojego ", "wysłano z ", "odesláno z ", "отправлено с ", "отправлено из ",
+	"надіслано з ", "iphone'umdan gönderildi", "从我的iphone发送", "iphoneから送信",
+};
+
 /* Header names of an Outlook-style block, folded, without the colon. */
 static const char *const qw_hdr_from[] = {
 	"from", "von", "de", "da", "van", "från", "fra", "frá", "od", "от", "от кого",
@@ -191,6 +202,17 @@ bool quote_words_attr_start(const char *folded, size_t len)
 	for (size_t i = 0; i < NELEM(qw_attr_start); i++) {
 		size_t wl = strlen(qw_attr_start[i]);
 		if (len >= wl && memcmp(folded, qw_attr_start[i], wl) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is the folded line a "Sent from my iPhone" line? */
+bool quote_words_mobile_sig(const char *folded, size_t len)
+{
+	for (size_t i = 0; i < NELEM(qw_mobile_sig); i++) {
+		size_t wl = strlen(qw_mobile_sig[i]);
+		if (len >= wl && memcmp(folded, qw_mobile_sig[i], wl) == 0)
 			return true;
 	}
 	return false;

@@ -11,6 +11,7 @@
 #include "store.h"
 #include "mime.h"
 #include "engine.h"
+#include "quote.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -197,4 +198,121 @@ size_t corpus_run(const char *dir, corpus_wrong_fn *wrong, struct corpus_tally *
 	hd_policy_unref(&pol);
 	*tally_r = t;
 	return n;
+}
+
+/* The paragraph every crisp fixture reply is (their COMMON_FIRST_FRAGMENT). */
+static const char fixture_common[] =
+	"Fusce bibendum, quam hendrerit sagittis tempor, dui turpis tempus erat, pharetra sodales ante sem sit amet metus.\n"
+	"Nulla malesuada, orci non vulputate lobortis, massa felis pharetra ex, convallis consectetur ex libero eget ante.\n"
+	"Nam vel turpis posuere, rhoncus ligula in, venenatis orci. Duis interdum venenatis ex a rutrum.\n"
+	"Duis ut libero eu lectus consequat consequat ut vel lorem. Vestibulum convallis lectus urna,\n"
+	"et mollis ligula rutrum quis. Fusce sed odio id arcu varius aliquet nec nec nibh.";
+
+/* Push the non-blank lines of text (trimmed) onto v. */
+static void fixture_lines(const char *text, struct strvec *v)
+{
+	for (const char *p = text; *p != '\0';) {
+		const char *e = strchr(p, '\n');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+		const char *b = p;
+		size_t bl = n;
+		while (bl > 0 && (*b == ' ' || *b == '\t')) {
+			b++;
+			bl--;
+		}
+		while (bl > 0 && (b[bl - 1] == ' ' || b[bl - 1] == '\t' || b[bl - 1] == '\r'))
+			bl--;
+		if (bl > 0)
+			sv_push_owned(v, xstrndup(b, bl));
+		p = e != NULL ? e + 1 : p + n;
+	}
+}
+
+/* Is s one of v's strings? */
+static bool fixture_has(const struct strvec *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* One fixture against what its writer wrote (\n in want is a line break). */
+static bool fixture_one(const char *text, const char *want, struct fixture_tally *t)
+{
+	struct hd_quote_split sp;
+	struct strvec all, mine, kept;
+	char *w = NULL;
+	unsigned before_fn = t->fn, before_fp = t->fp;
+
+	sv_init(&all);
+	sv_init(&mine);
+	sv_init(&kept);
+	if (strcmp(want, "COMMON") == 0) {
+		want = fixture_common;
+	} else if (strcmp(want, "ALL") == 0) {
+		want = text;
+	} else {
+		struct strbuf sb;
+		sb_init(&sb);
+		for (const char *p = want; *p != '\0'; p++) {
+			if (p[0] == '\\' && p[1] == 'n') {
+				sb_putc(&sb, '\n');
+				p++;
+			} else {
+				sb_putc(&sb, *p);
+			}
+		}
+		want = w = sb_steal(&sb);
+	}
+	hd_quote_split(text, strlen(text), NULL, &sp);
+	fixture_lines(text, &all);
+	fixture_lines(want, &mine);
+	fixture_lines(sp.agent, &kept);
+	for (size_t i = 0; i < all.n; i++) {
+		bool is_mine = fixture_has(&mine, all.v[i]), is_kept = fixture_has(&kept, all.v[i]);
+		if (is_mine)
+			is_kept ? t->tp++ : t->fn++;
+		else
+			is_kept ? t->fp++ : t->tn++;
+	}
+	hd_quote_split_free(&sp);
+	sv_free(&all);
+	sv_free(&mine);
+	sv_free(&kept);
+	free(w);
+	return t->fn == before_fn && t->fp == before_fp;
+}
+
+/* Public entry: see replies-corpus.h. */
+int fixtures_run(const char *dir, corpus_wrong_fn *wrong, struct fixture_tally *t_r)
+{
+	char *path = xasprintf("%s/expect", dir);
+	char *list = corpus_read(path);
+
+	memset(t_r, 0, sizeof(*t_r));
+	free(path);
+	if (list == NULL)
+		return -1;
+	for (char *line = strtok(list, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char *tab = strchr(line, '\t');
+		if (line[0] == '#' || tab == NULL)
+			continue;
+		*tab = '\0';
+		char *file = xasprintf("%s/%s", dir, line);
+		char *text = corpus_read(file);
+		t_r->total++;
+		if (text == NULL) {
+			if (wrong)
+				wrong(line, "-", "cannot be read");
+		} else if (fixture_one(text, tab + 1, t_r)) {
+			t_r->right++;
+		} else if (wrong) {
+			wrong(line, "-", "the writer's lines and the quote were not told apart");
+		}
+		free(text);
+		free(file);
+	}
+	free(list);
+	return 0;
 }

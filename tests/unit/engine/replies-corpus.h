@@ -23,4 +23,16 @@ typedef void corpus_wrong_fn(const char *category, const char *variant, const ch
    or (size_t)-1 when the directory or policy cannot be read. */
 size_t corpus_run(const char *dir, corpus_wrong_fn *wrong, struct corpus_tally **tally_r);
 
+/* Line counts over the reply-parser fixtures (tests/data/replies/crisp):
+   the writer's lines kept (tp) or dropped (fn), quoted lines kept (fp) or
+   dropped (tn), and the fixtures entirely right. */
+struct fixture_tally {
+	unsigned tp, fn, fp, tn;
+	unsigned right, total;
+};
+
+/* Split every fixture listed in dir/expect; wrong (may be NULL) is called
+   for every fixture not entirely right. -1 when dir/expect cannot be read. */
+int fixtures_run(const char *dir, corpus_wrong_fn *wrong, struct fixture_tally *t_r);
+
 #endif

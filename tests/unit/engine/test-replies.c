@@ -46,6 +46,23 @@ START_TEST(corpus_all_right)
 }
 END_TEST
 
+/* The reply-parser fixtures: every line split as their writers expect. */
+START_TEST(fixtures_all_right)
+{
+	const char *top = getenv("TOP_SRCDIR") ? getenv("TOP_SRCDIR") : TOP_SRCDIR;
+	char *dir = xasprintf("%s/tests/data/replies/crisp", top);
+	struct fixture_tally t;
+
+	wrong_count = 0;
+	ck_assert_int_eq(fixtures_run(dir, on_wrong, &t), 0);
+	ck_assert_uint_ge(t.total, 30);
+	ck_assert_uint_eq(t.fn, 0);	/* the writer's words are never dropped */
+	ck_assert_msg(wrong_count == 0, "%u fixtures wrong (see above)", wrong_count);
+	ck_assert_uint_eq(t.right, t.total);
+	free(dir);
+}
+END_TEST
+
 /* The suite. */
 static Suite *replies_suite(void)
 {
@@ -54,6 +71,7 @@ static Suite *replies_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, corpus_all_right);
+	tcase_add_test(tc, fixtures_all_right);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -123,6 +123,13 @@ START_TEST(test_signature)
 	       HD_QUOTE_FOUND);
 	expect("Regards,\nCarol\n--\nCarol, Billing\n", "Regards,\nCarol", HD_QUOTE_FOUND);
 	expect("Regards,\r\nCarol\r\n-- \r\nsig\r\n", "Regards,\nCarol", HD_QUOTE_FOUND);
+	/* the line a phone adds under the writer's words, in a few languages */
+	expect("Mine.\n\nSent from my iPhone\n\n> q\nold", "Mine.", HD_QUOTE_FOUND);
+	expect("Meins.\nVon meinem iPhone gesendet\nalt", "Meins.", HD_QUOTE_FOUND);
+	expect("Le mien.\nEnvoyé de mon iPhone\nvieux", "Le mien.", HD_QUOTE_FOUND);
+	/* ... but not a sentence that says so */
+	expect("It was sent from my iPhone app to all users.\nok", "It was sent from my iPhone app to all users.\nok",
+	       HD_QUOTE_NONE);
 	/* "-- text" is not a signature separator */
 	expect("a\n-- not a sig\nb", "a\n-- not a sig\nb", HD_QUOTE_NONE);
 }
