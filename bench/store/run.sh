@@ -18,8 +18,8 @@ pkgs="glib-2.0 sqlite3 libpq"
 set -- ${1:-1000000} ${2:-1000} ${3:-5}
 
 build="$cc -std=gnu11 ${CFLAGS:--O2 -g} -I$inc -I$top/src/lib -I$top/src/lib-store $(pkg-config --cflags $pkgs) \
- $top/src/lib/util.c $top/src/lib-store/groupsync.c $top/src/lib-store/store.c $top/src/lib-store/store-sqlite.c \
- $top/src/lib-store/store-pg.c $top/bench/store/bench-store.c -o $out/bench-store \
+ $top/src/lib/util.c $top/src/lib-store/*.c \
+ $top/bench/store/bench-store.c -o $out/bench-store \
  $(pkg-config --libs $pkgs) -lpthread"
 echo "+ $build"
 $build

@@ -5,7 +5,10 @@
  * daemon and by helpdeskctl alike: direction and scope, team, priority,
  * ticket, SLA deadlines, escalation, tone, authority, exceptions and
  * approvals, hand-off checklist and first response. Reads the policy, never
- * changes it; writes decisions to the store in one transaction.
+ * changes it; writes decisions to the store in one transaction. This is the
+ * whole public API: engine.c runs a message, one engine-<decision>.c file
+ * holds each decision, and what they share (engine-int.h) is private to
+ * src/engine.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -44,14 +44,14 @@ int hd_store_thread_add(struct hd_store *s, const char *ticket, const uint32_t *
 	if (n == 0)
 		return HD_STORE_OK;
 	sql = thread_insert_sql();
-	p[0] = (struct hd_sql_param){ .type = HD_SQL_TEXT, .text = ticket };
+	p[0] = p_text(ticket);
 	for (size_t off = 0; off < n && rc == HD_STORE_OK; off += HD_STORE_THREAD_BATCH) {
 		/* a short last batch repeats its last hash: DO NOTHING absorbs it */
 		for (size_t i = 0; i < HD_STORE_THREAD_BATCH; i++) {
 			size_t k = off + i < n ? off + i : n - 1;
-			p[i + 1] = (struct hd_sql_param){ .type = HD_SQL_INT, .num = hashes[k] };
+			p[i + 1] = p_int(hashes[k]);
 		}
-		rc = hd_store_sql(s, sql, p, HD_STORE_PARAMS_MAX, NULL, NULL, error_r);
+		rc = hd_store_run(s, sql, p, HD_STORE_PARAMS_MAX, NULL, error_r);
 	}
 	free(sql);
 	return rc;
@@ -82,10 +82,7 @@ static bool thread_row(void *ctx, const char *const *cols, size_t ncols)
 int hd_store_thread_get(struct hd_store *s, const char *ticket, uint32_t **hashes_r,
 			size_t *n_r, char **error_r)
 {
-	struct hd_sql_param p[2] = {
-		{ .type = HD_SQL_TEXT, .text = ticket },
-		{ .type = HD_SQL_INT, .num = HD_STORE_THREAD_LINES_MAX },
-	};
+	struct hd_sql_param p[2] = { p_text(ticket), p_int(HD_STORE_THREAD_LINES_MAX) };
 	struct thread_rows t = { 0 };
 	int rc;
 
@@ -93,8 +90,8 @@ int hd_store_thread_get(struct hd_store *s, const char *ticket, uint32_t **hashe
 	*n_r = 0;
 	if (ticket == NULL)
 		return HD_STORE_OK;
-	rc = hd_store_sql(s, "SELECT hash FROM thread_lines WHERE ticket = $1 ORDER BY hash LIMIT $2",
-			  p, 2, thread_row, &t, error_r);
+	rc = s->vt->query(s->conn, "SELECT hash FROM thread_lines WHERE ticket = $1 ORDER BY hash LIMIT $2",
+			  p, 2, thread_row, &t, NULL, error_r);
 	if (rc != HD_STORE_OK) {
 		free(t.h);
 		return rc;

@@ -1,16 +1,23 @@
 #ifndef HD_STORE_INT_H
 #define HD_STORE_INT_H
 /*
- * store-int - what store.c (backend-independent: URI, schema migrations,
- * hash chain, queries) needs from a backend (store-sqlite.c, store-pg.c): a
- * connection, transactions, a lock, and parameterised SQL that calls back
- * once per row. SQL given to a backend uses $1, $2, ... placeholders; every
- * value travels as a parameter, never inside the SQL text. Backends prefix
- * every error message with their name ("sqlite: ...", "postgresql: ...").
- */
-#include <stdbool.h>
+ * store-int - private to src/lib-store. Two halves: what the
+ * backend-independent files (store.c, store-schema.c, store-ticket.c,
+ * store-exception.c, store-query.c, store-verify.c) need from a backend
+ * (store-sqlite.c, store-pg.c): a connection, transactions, a lock, and
+ * parameterised SQL that calls back once per row; and what those files share
+ * with each other: the handle, parameter and column helpers, the record
+ * columns and the hash chain. SQL given to a backend uses $1, $2, ...
+ * placeholders; every value travels as a parameter, never inside the SQL
+ * text. Backends prefix every error message with their name ("sqlite: ...",
+ * "postgresql: ..."). Nothing outside src/lib-store may include this file
+ * except the store's unit test.
+ */#include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <time.h>
 #include "store.h"
+#include "util.h"
 
 /* Parameters of one statement (a statement never needs more). */
 #define HD_STORE_PARAMS_MAX 32
@@ -22,6 +29,18 @@
 #define HD_STORE_LOOKUP_CHUNK 32
 /* Message-ids accepted by one hd_store_ticket_by_message call. */
 #define HD_STORE_LOOKUP_IDS_MAX 1000
+/* Columns kept by hd_store_row_first. */
+#define HD_STORE_FIRST_ROW_COLUMNS 4
+
+/* prev_hash of the first record. */
+#define HD_STORE_ZERO_HASH \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The columns of a records row, in struct hd_audit_row order. */
+#define HD_STORE_RECORD_COLUMNS_SQL \
+	"seq, at, kind, queue_id, message_id, ticket, team, priority, agent, rule," \
+	" action, text, detail, policy_name, policy_version, prev_hash, hash"
+#define HD_STORE_RECORD_NCOLS 17
 
 enum hd_sql_type { HD_SQL_NULL, HD_SQL_TEXT, HD_SQL_INT, HD_SQL_DOUBLE };
 
@@ -71,12 +90,82 @@ extern const struct hd_store_vtable hd_store_pg_vtable;
 int hd_store_uri_parse(const char *uri, const struct hd_store_vtable **vt_r,
 		       char **target_r, char **error_r);
 
-/* One statement on the handle's connection, for store-*.c modules. */
-int hd_store_sql(struct hd_store *s, const char *sql, const struct hd_sql_param *p, size_t n,
-		 hd_sql_row_fn *fn, void *ctx, char **error_r);
-
 /* The canonical text that a record's hash covers (exposed for tests). */
 char *hd_store_record_canonical(long long seq, const struct hd_record *r,
 				const char *prev_hash);
+
+/* ------------------------------------------------------------------ */
+/* Shared by the backend-independent store files. */
+
+/* A handle: the backend, its connection, and whether the caller holds a
+   transaction (hd_store_begin). */
+struct hd_store {
+	const struct hd_store_vtable *vt;
+	void *conn;
+	bool in_tx;
+};
+
+/* A text parameter (NULL → SQL NULL). */
+static inline struct hd_sql_param p_text(const char *s)
+{
+	struct hd_sql_param p = { .type = s != NULL ? HD_SQL_TEXT : HD_SQL_NULL, .text = s };
+
+	return p;
+}
+
+/* An integer parameter. */
+static inline struct hd_sql_param p_int(long long v)
+{
+	struct hd_sql_param p = { .type = HD_SQL_INT, .num = v };
+
+	return p;
+}
+
+/* A time parameter where 0 means none (SQL NULL). */
+static inline struct hd_sql_param p_time0(time_t t)
+{
+	struct hd_sql_param p = { .type = t != 0 ? HD_SQL_INT : HD_SQL_NULL, .num = (long long)t };
+
+	return p;
+}
+
+/* Integer value of a result column (NULL or junk → 0). */
+static inline long long col_int(const char *s)
+{
+	return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+/* Copy of a result column, NULL stays NULL. */
+static inline char *col_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* The first row of a result: its first columns as integers and as text. */
+struct hd_store_first_row {
+	long long v[HD_STORE_FIRST_ROW_COLUMNS];
+	char *text[HD_STORE_FIRST_ROW_COLUMNS];
+	size_t n;
+	bool found;
+};
+/* Row callback (ctx: struct hd_store_first_row) keeping the first row. */
+bool hd_store_row_first(void *ctx, const char *const *cols, size_t ncols);
+/* Free the text kept by hd_store_row_first. */
+void hd_store_first_row_free(struct hd_store_first_row *c);
+
+/* Run a statement with no result rows wanted (store.c). */
+int hd_store_run(struct hd_store *s, const char *sql, const struct hd_sql_param *p, size_t n,
+		 long long *changes_r, char **error_r);
+
+/* Create or migrate the schema to HD_STORE_SCHEMA_VERSION (store-schema.c). */
+int hd_store_schema_migrate(struct hd_store *s, char **error_r);
+
+/* The hash of a record at seq after prev_hash (store.c). */
+void hd_store_record_hash(long long seq, const struct hd_record *r, const char *prev_hash,
+			  char out[65]);
+
+/* A result row of HD_STORE_RECORD_COLUMNS_SQL as a struct hd_audit_row
+   (store-query.c). */
+void hd_store_audit_row_from(struct hd_audit_row *a, const char *const *c);
 
 #endif

@@ -3,12 +3,24 @@
 /*
  * store - the append-only audit store (SPEC s.9): SQLite by default,
  * PostgreSQL for a store shared between MTAs, one schema and one interface.
- * Every audit record carries the policy version in force and the hash of the
- * previous record, so a rewritten or deleted row is detectable. Decisions are
- * written in one transaction per message: nothing is half-written. Every
- * function returns HD_STORE_OK or an error with an allocated message in
- * *error_r; the caller applies on_failure. A handle is used by one thread at
- * a time (the daemon opens one per connection or uses a pool).
+ *
+ * It owns the database: its schema and migrations, tickets and the
+ * message-ids linked to them, exceptions and their approvals, and the audit
+ * records. Every audit record carries the policy version in force and the
+ * hash of the previous record, so a rewritten or deleted row is detectable
+ * (hd_store_verify). Decisions are written in one transaction per message:
+ * nothing is half-written.
+ *
+ * It must never decide anything (the engine does), never rewrite or delete an
+ * audit record or an exception, never put a value into SQL text, and never
+ * keep state outside the handle. Every function returns HD_STORE_OK (or
+ * HD_STORE_NOT_FOUND where said) or HD_STORE_ERROR with an allocated message
+ * in *error_r; the caller applies on_failure. A handle is used by one thread
+ * at a time (the daemon opens one per connection or uses a pool).
+ *
+ * Implementation: store.c (handle, URIs, transactions, append and the hash
+ * chain), store-schema.c, store-ticket.c, store-exception.c, store-query.c,
+ * store-verify.c over a backend (store-sqlite.c, store-pg.c); see store-int.h.
  */
 #include <stdbool.h>
 #include <stddef.h>

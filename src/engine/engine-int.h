@@ -1,0 +1,155 @@
+#ifndef HD_ENGINE_INT_H
+#define HD_ENGINE_INT_H
+/*
+ * engine-int - private to src/engine: what the decision files (engine-*.c)
+ * share with engine.c, which owns the run. A struct run is one message
+ * being decided: its input, the parsed message, what has been decided so
+ * far and what is waiting to be written to the store. Decision files read
+ * the policy and the message, add headers and findings to the verdict and
+ * queue records and store rows on the run; they never write to the store
+ * (engine.c does that in one transaction) and never change the policy.
+ * Nothing outside src/engine includes this header: the public API is
+ * engine.h.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "util.h"
+#include "engine.h"
+#include "policy.h"
+#include "store.h"
+#include "mime.h"
+#include "norm.h"
+#include "verdict.h"
+
+/* An audit record waiting for the end-of-message transaction. */
+struct pending {
+	char *kind, *rule, *action, *text, *detail;
+};
+
+/* One message being decided: owned by hd_engine_run(), freed by run_free(). */
+struct run {
+	const struct hd_engine *e;
+	const struct hd_policy *p;
+	const struct hd_engine_input *in;
+	struct hd_message *msg;
+	struct hd_verdict *v;
+	char *sender;			/* envelope sender, bare lower-case */
+	char *from_addr;		/* From: address, bare lower-case (conditions only) */
+	char *alltext;			/* subject + text, what `words` conditions see */
+	struct hd_normtext *nall, *nsubject;
+	const struct hd_agent *agent;
+	const struct hd_team *team;
+	const struct hd_priority *prio;
+	char *ticket;
+	bool opening;
+	struct hd_ticket stored;	/* the ticket row when the store knows it */
+	bool have_stored;
+	struct hd_ticket newticket;	/* the row to open (strings borrowed from the run) */
+	bool write_ticket;
+	time_t first_response_at;	/* set when this reply is the first response */
+	struct pending *recs;
+	size_t nrecs;
+	struct hd_exception *excs;	/* exceptions to insert */
+	size_t nexcs;
+	struct { char *id; char *approver; } *decisions;	/* approvals to record */
+	size_t ndecisions;
+	enum hd_action strongest;	/* strongest finding action so far */
+	char *error;			/* why the run failed (store down, ...) */
+};
+
+/* engine.c: shared helpers */
+
+/* Queue an audit record; detail_owned is taken over (freed when dropped). */
+void hd_engine_rec_add(struct run *r, const char *kind, const char *rule, const char *action,
+		       const char *text, char *detail_owned);
+/* Add a finding with an action and keep the strongest action. */
+struct hd_finding *hd_engine_finding_add(struct run *r, const char *kind, const char *rule,
+					 const char *text, enum hd_action act);
+/* Append a header-safe, quoted rendering of s (no CR/LF, no quotes, bounded). */
+void hd_engine_put_quoted(struct strbuf *sb, const char *s);
+
+/* engine-scope.c: direction, identity, forged headers */
+
+/* Every X-Helpdesk-* header already present is listed for removal. */
+void hd_engine_list_forged_headers(struct run *r);
+/* The agent behind the sender identity (SMTP AUTH, else a trusted envelope
+   sender), or NULL: the message is then not outbound. */
+const struct hd_agent *hd_engine_find_agent(struct run *r);
+/* The team whose mailbox is among the first recipients, or NULL: the
+   message is then out of scope. */
+const struct hd_team *hd_engine_find_team(struct run *r);
+/* Bare lower-case address of a From: header value, or NULL (conditions only). */
+char *hd_engine_from_address(const char *from);
+
+/* engine-priority.c: conditions, priority, SLA deadlines */
+
+/* Evaluate a condition tree; why receives what matched. */
+bool hd_engine_cond_eval(struct run *r, const struct hd_cond *c, struct strbuf *why);
+/* Priority: first rule whose condition matches; the last one is the default. */
+void hd_engine_decide_priority(struct run *r);
+/* SLA deadlines on the team calendar for a ticket being opened. */
+void hd_engine_decide_sla(struct run *r);
+
+/* engine-escalation.c */
+
+/* Escalation: add each fired level's contact (backup outside primary hours). */
+void hd_engine_decide_escalation(struct run *r);
+
+/* engine-tone.c */
+
+/* Tone: scan the subject and the agent's own words of every text part. */
+void hd_engine_decide_tone(struct run *r);
+
+/* engine-authority.c: authority and exception requests */
+
+/* Authority and exceptions for an outbound reply; -1 with r->error when the
+   store cannot be read. */
+int hd_engine_decide_authority(struct run *r);
+
+/* engine-approval.c */
+
+/* Approvals in an approver's mail to approvals_mailbox; -1 with r->error
+   when the store cannot be read. */
+int hd_engine_decide_approvals(struct run *r);
+
+/* engine-handoff.c */
+
+/* Hand-off: a forward to an escalation contact must carry the checklist. */
+void hd_engine_decide_handoff(struct run *r);
+
+/* engine-thread.c: ticket, thread and first response */
+
+/* Resolve the ticket and read its stored row; -1 with r->error when the
+   store cannot be read. */
+int hd_engine_resolve_ticket(struct run *r);
+/* Common headers of every in-scope message. */
+void hd_engine_stamp_common(struct run *r);
+/* First agent reply on a ticket: met or breached against the target. */
+void hd_engine_decide_first_response(struct run *r);
+
+/* engine-exception-lines.c */
+
+/* Remove #exception lines from the body before delivery, or refuse the reply. */
+void hd_engine_strip_exception_lines(struct run *r);
+
+/* engine-quote.c: the thread's fingerprints and the uncertain part of a
+   quote split. */
+#define HD_ENGINE_UNSURE_WHY \
+	"only in text the quote split could not tell apart from quoted history"
+struct hd_tone_hit;
+struct hd_amount;
+/* Inbound: remember the hashes of the customer's lines on the ticket. */
+int hd_engine_thread_record(struct run *r, char **err_r);
+/* Outbound: split the reply again, knowing the thread's lines (-1: store error). */
+int hd_engine_thread_requote(struct run *r);
+/* The hit lies only in the part of tp the split is unsure of (its phrase is
+   absent from the certain agent text): it is tagged, not refused. */
+bool hd_engine_tone_hit_unsure(struct run *r, const struct hd_textpart *tp,
+			       const struct hd_tone_hit *hit);
+/* Amounts of a part's agent text; one only in the unsure part is tagged
+   with the reason instead of counted. Returns the count, *amts_r allocated. */
+size_t hd_engine_amounts_of_part(struct run *r, const struct hd_textpart *tp,
+				 struct hd_amount **amts_r);
+
+#endif

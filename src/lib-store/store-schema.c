@@ -1,0 +1,224 @@
+/*
+ * store-schema - the versioned schema of the audit store and its migrations,
+ * the same SQL for SQLite and PostgreSQL except for each dialect's triggers.
+ * It runs once per open, inside one write transaction under the migration
+ * lock. It must never change or drop a step that has shipped (append a new
+ * version instead) and never touch the rows of records or exceptions.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store-int.h"
+#include "util.h"
+
+/* Adding version N+1: append one step to hd_store_migrations and
+   raise HD_STORE_SCHEMA_VERSION in store.h. Each step runs inside the
+   migration transaction: first .common (the same SQL for both dialects, where
+   @SERIAL_PK@ becomes the dialect's auto-increment primary key), then the
+   dialect's own part (triggers). */
+
+struct hd_store_migration {
+	int version;
+	const char *summary;
+	const char *common;
+	const char *dialect[2];	/* indexed by enum hd_store_dialect */
+};
+
+/* The dialect's spelling of an auto-increment integer primary key. */
+static const char *const hd_store_serial_pk[2] = {
+	[HD_DIALECT_SQLITE] = "INTEGER PRIMARY KEY AUTOINCREMENT",
+	[HD_DIALECT_POSTGRESQL] = "BIGSERIAL PRIMARY KEY",
+};
+
+/* The common SQL of a step with @SERIAL_PK@ spelt for the dialect. */
+static char *migration_common_sql(const char *common, enum hd_store_dialect d)
+{
+	static const char token[] = "@SERIAL_PK@";
+	struct strbuf sb;
+	const char *p;
+
+	sb_init(&sb);
+	while ((p = strstr(common, token)) != NULL) {
+		sb_append(&sb, common, (size_t)(p - common));
+		sb_puts(&sb, hd_store_serial_pk[d]);
+		common = p + sizeof(token) - 1;
+	}
+	sb_puts(&sb, common);
+	return sb_steal(&sb);
+}
+
+/* Every schema version, oldest first. */
+static const struct hd_store_migration hd_store_migrations[] = {
+	{ 1, "initial schema",
+	  "CREATE TABLE tickets (id TEXT PRIMARY KEY, team TEXT, priority TEXT,"
+	  " customer TEXT, opened BIGINT NOT NULL, first_response_due BIGINT,"
+	  " resolution_due BIGINT, first_response_at BIGINT, first_response_by TEXT,"
+	  " policy_version TEXT);"
+	  "CREATE INDEX tickets_team ON tickets (team, opened);"
+	  "CREATE TABLE messages (message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL);"
+	  "CREATE INDEX messages_ticket ON messages (ticket);"
+	  "CREATE TABLE exceptions (id TEXT PRIMARY KEY, ticket TEXT, agent TEXT,"
+	  " policy TEXT, reason TEXT, kind TEXT, currency TEXT,"
+	  " status TEXT NOT NULL DEFAULT 'pending'"
+	  "  CHECK (status IN ('pending', 'approved', 'refused')),"
+	  " approver TEXT, fingerprint TEXT, tier INTEGER NOT NULL DEFAULT 0,"
+	  " amount DOUBLE PRECISION, created BIGINT NOT NULL, decided BIGINT);"
+	  "CREATE INDEX exceptions_lookup ON exceptions (ticket, agent, fingerprint, created);"
+	  "CREATE TABLE records (seq @SERIAL_PK@, at BIGINT NOT NULL, kind TEXT NOT NULL,"
+	  " queue_id TEXT, message_id TEXT, ticket TEXT, team TEXT, priority TEXT, agent TEXT,"
+	  " rule TEXT, action TEXT, text TEXT, detail TEXT, policy_name TEXT,"
+	  " policy_version TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	  "CREATE INDEX records_ticket ON records (ticket);"
+	  /* (column, at): an equality filter plus a period narrows in the index */
+	  "CREATE INDEX records_team ON records (team, at);"
+	  "CREATE INDEX records_priority ON records (priority, at);"
+	  "CREATE INDEX records_agent ON records (agent, kind, at);"
+	  "CREATE INDEX records_rule ON records (rule, at);"
+	  "CREATE INDEX records_kind ON records (kind, at);"
+	  "CREATE INDEX records_at ON records (at);",
+	  {
+		  [HD_DIALECT_SQLITE] =
+		  "CREATE TRIGGER records_no_update BEFORE UPDATE ON records"
+		  " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+		  "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
+		  " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+		  "CREATE TRIGGER exceptions_no_delete BEFORE DELETE ON exceptions"
+		  " BEGIN SELECT RAISE(ABORT, 'exceptions are never deleted'); END;"
+		  "CREATE TRIGGER exceptions_decide_once BEFORE UPDATE ON exceptions"
+		  " WHEN OLD.status <> 'pending' OR NEW.id <> OLD.id"
+		  " BEGIN SELECT RAISE(ABORT, 'an exception is decided once'); END;",
+		  [HD_DIALECT_POSTGRESQL] =
+		  "CREATE FUNCTION hd_records_append_only() RETURNS trigger"
+		  " LANGUAGE plpgsql AS $$ BEGIN"
+		  " RAISE EXCEPTION 'records are append-only'; END $$;"
+		  "CREATE TRIGGER records_no_change BEFORE UPDATE OR DELETE ON records"
+		  " FOR EACH ROW EXECUTE FUNCTION hd_records_append_only();"
+		  "CREATE TRIGGER records_no_truncate BEFORE TRUNCATE ON records"
+		  " FOR EACH STATEMENT EXECUTE FUNCTION hd_records_append_only();"
+		  "CREATE FUNCTION hd_exceptions_decide_once() RETURNS trigger"
+		  " LANGUAGE plpgsql AS $$ BEGIN"
+		  " IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'exceptions are never deleted'; END IF;"
+		  " IF OLD.status <> 'pending' OR NEW.id <> OLD.id THEN"
+		  " RAISE EXCEPTION 'an exception is decided once'; END IF;"
+		  " RETURN NEW; END $$;"
+		  "CREATE TRIGGER exceptions_decide_once BEFORE UPDATE OR DELETE ON exceptions"
+		  " FOR EACH ROW EXECUTE FUNCTION hd_exceptions_decide_once();",
+	  } },
+	/* Inbound records (most of them) name no agent and no rule: indexing
+	   only the records that do saves two index pages per inbound commit,
+	   and a filter "agent = X" or "rule = X" implies IS NOT NULL, so both
+	   planners still use these indexes for it. */
+	{ 2, "index agent and rule only where set",
+	  "DROP INDEX records_agent;"
+	  "CREATE INDEX records_agent ON records (agent, kind, at) WHERE agent IS NOT NULL;"
+	  "DROP INDEX records_rule;"
+	  "CREATE INDEX records_rule ON records (rule, at) WHERE rule IS NOT NULL;",
+	  { NULL, NULL } },
+	/* Thread fingerprints (store-fingerprint.c): hashes of the customer's
+	   lines per ticket, no text, so that a reply quoting them is known. */
+	{ 3, "thread line fingerprints",
+	  "CREATE TABLE IF NOT EXISTS thread_lines (ticket TEXT NOT NULL, hash BIGINT NOT NULL,"
+	  " PRIMARY KEY (ticket, hash));",
+	  { NULL, NULL } },
+};
+
+/* meta: one row; schema_version plus the chain head (seq and hash of the last
+   record), which makes deleting the newest records detectable. */
+static const char hd_store_meta_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" schema_version INTEGER NOT NULL, head_seq BIGINT NOT NULL DEFAULT 0,"
+	" head_hash TEXT NOT NULL);"
+	"INSERT INTO meta (id, schema_version, head_seq, head_hash)"
+	" SELECT 1, 0, 0, '" HD_STORE_ZERO_HASH "'"
+	" WHERE NOT EXISTS (SELECT 1 FROM meta);";
+
+/* Read schema_version from meta (0 when meta is missing or empty). */
+static int schema_version_read(struct hd_store *s, long long *version_r, bool *has_meta_r,
+			       char **error_r)
+{
+	struct hd_store_first_row c = { 0 };
+	char *err = NULL;
+
+	*version_r = 0;
+	*has_meta_r = false;
+	if (s->vt->query(s->conn, "SELECT schema_version FROM meta WHERE id = 1", NULL, 0,
+			 hd_store_row_first, &c, NULL, &err) != HD_STORE_OK) {
+		/* No meta table yet: a new database. Anything else is real. */
+		if (strstr(err, "meta") != NULL &&
+		    (strstr(err, "no such table") != NULL || strstr(err, "does not exist") != NULL)) {
+			free(err);
+			return HD_STORE_OK;
+		}
+		*error_r = err;
+		return HD_STORE_ERROR;
+	}
+	*has_meta_r = true;
+	*version_r = c.found ? c.v[0] : 0;
+	hd_store_first_row_free(&c);
+	return HD_STORE_OK;
+}
+
+/* Bring the schema to HD_STORE_SCHEMA_VERSION in one transaction. */
+int hd_store_schema_migrate(struct hd_store *s, char **error_r)
+{
+	long long version;
+	bool has_meta;
+	struct hd_sql_param p[1];
+	char *err = NULL;
+
+	if (schema_version_read(s, &version, &has_meta, error_r) != HD_STORE_OK)
+		return HD_STORE_ERROR;
+	if (has_meta && version == HD_STORE_SCHEMA_VERSION)
+		return HD_STORE_OK;
+	if (version > HD_STORE_SCHEMA_VERSION) {
+		*error_r = xasprintf("%s: database schema version %lld is newer than this "
+				     "program's (%d)", s->vt->name, version,
+				     HD_STORE_SCHEMA_VERSION);
+		return HD_STORE_ERROR;
+	}
+	if (s->vt->begin(s->conn, true, error_r) != HD_STORE_OK)
+		return HD_STORE_ERROR;
+	if (s->vt->lock(s->conn, HD_STORE_LOCK_MIGRATE, &err) != HD_STORE_OK ||
+	    s->vt->exec(s->conn, hd_store_meta_sql, &err) != HD_STORE_OK ||
+	    schema_version_read(s, &version, &has_meta, &err) != HD_STORE_OK)
+		goto fail;
+	for (size_t i = 0; i < sizeof(hd_store_migrations) / sizeof(hd_store_migrations[0]); i++) {
+		const struct hd_store_migration *m = &hd_store_migrations[i];
+		const char *extra = m->dialect[s->vt->dialect];
+		char *common;
+		int rc = HD_STORE_OK;
+
+		if (m->version <= version)
+			continue;
+		if (m->common != NULL) {
+			common = migration_common_sql(m->common, s->vt->dialect);
+			rc = s->vt->exec(s->conn, common, &err);
+			free(common);
+		}
+		if (rc != HD_STORE_OK ||
+		    (extra != NULL && s->vt->exec(s->conn, extra, &err) != HD_STORE_OK))
+			goto migration_failed;
+		p[0] = p_int(m->version);
+		if (hd_store_run(s, "UPDATE meta SET schema_version = $1 WHERE id = 1", p, 1, NULL,
+			&err) != HD_STORE_OK)
+			goto migration_failed;
+		log_info("%s: store schema migrated to version %d (%s)", s->vt->name,
+			 m->version, m->summary);
+		continue;
+	migration_failed:
+		*error_r = xasprintf("%s (migrating to schema version %d)", err, m->version);
+		free(err);
+		s->vt->rollback(s->conn);
+		return HD_STORE_ERROR;
+	}
+	if (s->vt->commit(s->conn, &err) != HD_STORE_OK)
+		goto fail;
+	return HD_STORE_OK;
+fail:
+	s->vt->rollback(s->conn);
+	*error_r = err;
+	return HD_STORE_ERROR;
+}
