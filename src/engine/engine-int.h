@@ -143,10 +143,14 @@ struct hd_amount;
 int hd_engine_thread_record(struct run *r, char **err_r);
 /* Outbound: split the reply again, knowing the thread's lines (-1: store error). */
 int hd_engine_thread_requote(struct run *r);
-/* The hit lies only in the part of tp the split is unsure of (its phrase is
-   absent from the certain agent text): it is tagged, not refused. */
-bool hd_engine_tone_hit_unsure(struct run *r, const struct hd_textpart *tp,
-			       const struct hd_tone_hit *hit);
+/* When the split of tp is unsure: the hits of its certain agent text (one
+   scan per part) and true. A hit whose phrase is not among them lies only
+   in the unsure part: it is tagged, not refused. */
+bool hd_engine_tone_certain(struct run *r, const struct hd_textpart *tp,
+			    struct hd_tone_hit **hits_r, size_t *n_r);
+/* Is the hit's phrase among hits? */
+bool hd_engine_tone_phrase_in(const struct hd_tone_hit *hits, size_t n,
+			      const struct hd_tone_hit *hit);
 /* Amounts of a part's agent text; one only in the unsure part is tagged
    with the reason instead of counted. Returns the count, *amts_r allocated. */
 size_t hd_engine_amounts_of_part(struct run *r, const struct hd_textpart *tp,

@@ -54,22 +54,26 @@ int hd_engine_thread_requote(struct run *r)
 }
 
 /* Public entry: see engine-int.h. */
-bool hd_engine_tone_hit_unsure(struct run *r, const struct hd_textpart *tp,
-			       const struct hd_tone_hit *hit)
+bool hd_engine_tone_certain(struct run *r, const struct hd_textpart *tp,
+			    struct hd_tone_hit **hits_r, size_t *n_r)
 {
-	struct hd_tone_hit *hits = NULL;
-	size_t n;
-	bool unsure = true;
-
-	if (tp == NULL || !tp->quote_uncertain || tp->agent_certain == NULL)
+	*hits_r = NULL;
+	*n_r = 0;
+	if (tp == NULL || !tp->quote_uncertain || tp->agent_certain == NULL || r->p->tone == NULL)
 		return false;
-	n = hd_tone_scan(r->p, tp->agent_certain, strlen(tp->agent_certain),
-			 r->e->limits->findings, &hits);
-	for (size_t i = 0; i < n && unsure; i++)
+	*n_r = hd_tone_scan(r->p, tp->agent_certain, strlen(tp->agent_certain),
+			    r->e->limits->findings, hits_r);
+	return true;
+}
+
+/* Public entry: see engine-int.h. */
+bool hd_engine_tone_phrase_in(const struct hd_tone_hit *hits, size_t n,
+			      const struct hd_tone_hit *hit)
+{
+	for (size_t i = 0; i < n; i++)
 		if (hits[i].phrase == hit->phrase)
-			unsure = false;
-	hd_tone_hits_free(hits, n);
-	return unsure;
+			return true;
+	return false;
 }
 
 /* Public entry: see engine-int.h. */

@@ -25,8 +25,9 @@ void hd_engine_decide_tone(struct run *r)
 	sv_init(&seen);
 	for (size_t pi = 0; pi <= r->msg->nparts; pi++) {
 		const char *text = pi == 0 ? r->msg->subject : r->msg->parts[pi - 1].agent_text;
-		struct hd_tone_hit *hits = NULL;
-		size_t n;
+		struct hd_tone_hit *hits = NULL, *certain = NULL;
+		size_t n, ncertain = 0;
+		bool split_unsure;
 
 		if (pi > 0 && r->msg->parts[pi - 1].quote_uncertain)
 			hd_verdict_add_finding(r->v, "quote", "uncertain-split",
@@ -35,6 +36,8 @@ void hd_engine_decide_tone(struct run *r)
 		if (text == NULL || r->p->tone == NULL)
 			continue;
 		n = hd_tone_scan(r->p, text, strlen(text), max, &hits);
+		split_unsure = n > 0 && hd_engine_tone_certain(r, pi == 0 ? NULL : &r->msg->parts[pi - 1],
+							       &certain, &ncertain);
 		for (size_t i = 0; i < n; i++) {
 			char *key = xasprintf("%s|%s", hits[i].phrase->id, hits[i].text);
 			str_lower(key);
@@ -43,8 +46,7 @@ void hd_engine_decide_tone(struct run *r)
 				continue;
 			}
 			sv_push_owned(&seen, key);
-			bool unsure = hd_engine_tone_hit_unsure(r, pi == 0 ? NULL : &r->msg->parts[pi - 1],
-								&hits[i]);
+			bool unsure = split_unsure && !hd_engine_tone_phrase_in(certain, ncertain, &hits[i]);
 			enum hd_action act = unsure && hits[i].action > HD_ACTION_TAG ? HD_ACTION_TAG
 										 : hits[i].action;
 			struct hd_finding *f = hd_engine_finding_add(r, "tone", hits[i].phrase->id, hits[i].text, act);
@@ -77,6 +79,7 @@ void hd_engine_decide_tone(struct run *r)
 			sb_free(&detail);
 		}
 		hd_tone_hits_free(hits, n);
+		hd_tone_hits_free(certain, ncertain);
 	}
 	if (rules.len && unsure_rules.len) {
 		char *h = xasprintf("flagged; rules=%s; tagged=%s; reason=uncertain-quote-split",
