@@ -3,73 +3,44 @@
 # postfix and swaks); it configures and runs a PRIVATE Postfix instance on
 # 127.0.0.1 in a temporary directory, plus helpdesk-milter in the foreground,
 # and tears both down on exit. Must run as root (Postfix's master needs it).
+# What does not depend on Postfix (temp dir, milter, Maildir reading, tally)
+# is in mta-env.sh, sourced here.
 #
 # Inputs: BUILD (build directory holding src/milter/helpdesk-milter), SRC (source
 # tree; default: two levels above this file). HD_KEEP=1 keeps the temp dir.
 #
-# Functions: hd_env_init, pf_start MILTER_SPEC, pf_stop, milter_config FILE
-# [extra yaml], milter_start CONFIG [args], milter_stop [signal], milter_alive,
-# send (swaks wrapper), wait_mail DIR PATTERN [secs], mail_arrives, mail_headers,
-# ok/nok/check, summary. Optional hook: define pf_configure_hook (run after
-# main.cf/master.cf are written, before Postfix starts).
+# Functions: hd_require, hd_env_init, hd_env_cleanup, pf_start MILTER_SPEC,
+# pf_stop, pf_set PARAM=VALUE..., send (swaks wrapper), and those of mta-env.sh
+# (milter_config, milter_start, milter_stop, milter_alive, wait_mail,
+# mail_arrives, mail_headers, ok/nok/check, summary, ...). Optional hook:
+# define pf_configure_hook (run after main.cf/master.cf are written, before
+# Postfix starts).
 
-set -u
+. "$(dirname "${BASH_SOURCE[0]}")/mta-env.sh"
 
-SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BUILD=${BUILD:-$SRC}
-MILTER_BIN=${MILTER_BIN:-$BUILD/src/milter/helpdesk-milter}
-HD_POLICY=${HD_POLICY:-$SRC/conf/policy.yaml}
-PASS=0
-FAIL=0
-T=
 PF_PORT=
-MILTER_PID=
-MILTER_VALGRIND=${MILTER_VALGRIND:-}
 
-# Skip (exit 77, the automake convention) when the environment cannot run us.
+# Skip (exit 77) when the environment cannot run us.
 hd_require() {
-	if [ "$(id -u)" != 0 ]; then echo "SKIP: must run as root (Postfix master)"; exit 77; fi
-	for cmd in postfix postconf swaks; do
-		command -v "$cmd" >/dev/null 2>&1 || { echo "SKIP: $cmd not installed"; exit 77; }
-	done
-	[ -x "$MILTER_BIN" ] || { echo "SKIP: $MILTER_BIN not built"; exit 77; }
-	[ -r "$HD_POLICY" ] || { echo "SKIP: no policy at $HD_POLICY"; exit 77; }
-}
-
-# A free TCP port on 127.0.0.1.
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$(( 20000 + RANDOM % 30000 ))
-		if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
-	done
-	return 1
+	mta_require "Postfix master" postfix postconf swaks
 }
 
 # Create the temp dir and the cleanup trap.
 hd_env_init() {
 	hd_require
-	T=$(mktemp -d /tmp/hd-it.XXXXXX)
-	chmod 755 "$T"
-	mkdir -p "$T/mail" "$T/milter" "$T/spool" "$T/data" "$T/postfix-conf"
+	mta_env_init hd-it
+	MTA_STOP=pf_stop
+	MTA_KEPT="maillog: $T/maillog, milter log: $T/milter.log"
+	mkdir -p "$T/spool" "$T/data" "$T/postfix-conf"
 	chown nobody:nogroup "$T/mail"
 	chown root:postfix "$T/milter"; chmod 750 "$T/milter"
 	chown postfix:postfix "$T/data"
-	trap hd_env_cleanup EXIT
-	echo "# workdir $T"
 }
 
-# Stop everything; keep the directory when HD_KEEP=1 or a test failed.
+# Stop everything; keep the directory when HD_KEEP=1 or a test failed (for
+# scripts that set their own EXIT trap and end with this one).
 hd_env_cleanup() {
-	local rc=$?
-	milter_stop TERM >/dev/null 2>&1
-	pf_stop >/dev/null 2>&1
-	if [ "${HD_KEEP:-0}" = 1 ] || [ "$FAIL" -gt 0 ]; then
-		echo "# kept $T (maillog: $T/maillog, milter log: $T/milter.log)"
-	else
-		rm -rf "$T"
-	fi
-	exit $rc
+	mta_env_cleanup
 }
 
 # Write main.cf/master.cf for a private instance using MILTER_SPEC (Postfix syntax).
@@ -166,10 +137,7 @@ pf_start() {
 	if ! postfix -c "$T/postfix-conf" status >/dev/null 2>&1; then
 		cat "$T/postfix-start.log"; return 1
 	fi
-	for _ in $(seq 1 50); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PF_PORT") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
+	mta_wait_listen "inet:$PF_PORT" "" 50 && return 0
 	echo "postfix did not start listening on $PF_PORT"; cat "$T/postfix-start.log"
 	return 1
 }
@@ -185,111 +153,7 @@ pf_set() {
 	postconf -c "$T/postfix-conf" -e "$@" && postfix -c "$T/postfix-conf" reload >/dev/null 2>&1
 }
 
-# Write a milter config FILE for SOCKET (libmilter syntax); extra YAML lines follow.
-milter_config() {
-	local file=$1 socket=$2; shift 2
-	{
-		echo "socket: $socket"
-		echo "socket_group: postfix"
-		echo "socket_mode: \"0660\""
-		echo "policy: $HD_POLICY"
-		echo "store: sqlite:$T/audit.db"
-		echo "on_failure: tempfail"
-		echo "trusted_networks: [127.0.0.0/8]"
-		echo "log: { level: debug }"
-		for line in "$@"; do echo "$line"; done
-	} >"$file"
-}
-
-# Start the milter in the foreground (background job) with CONFIG; waits for the socket.
-milter_start() {
-	local config=$1; shift
-	local sock
-	sock=$(sed -n 's/^socket: *//p' "$config")
-	if [ -n "$MILTER_VALGRIND" ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			--show-possibly-lost=no --log-file="$T/valgrind.%p.log" \
-			"$MILTER_BIN" -f -c "$config" "$@" >>"$T/milter.log" 2>&1 &
-	else
-		"$MILTER_BIN" -f -c "$config" "$@" >>"$T/milter.log" 2>&1 &
-	fi
-	MILTER_PID=$!
-	for _ in $(seq 1 100); do
-		case $sock in
-		unix:*) [ -S "${sock#unix:}" ] && return 0 ;;
-		inet:*) local port=${sock#inet:}; port=${port%@*}
-			(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0 ;;
-		esac
-		kill -0 "$MILTER_PID" 2>/dev/null || { echo "milter exited:"; tail -20 "$T/milter.log"; return 1; }
-		sleep 0.1
-	done
-	echo "milter socket $sock did not appear"; tail -20 "$T/milter.log"
-	return 1
-}
-
-# Stop the milter with SIGNAL (default TERM) and wait for it.
-milter_stop() {
-	local sig=${1:-TERM}
-	[ -n "$MILTER_PID" ] || return 0
-	kill -"$sig" "$MILTER_PID" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$MILTER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	wait "$MILTER_PID" 2>/dev/null
-	local rc=$?
-	MILTER_PID=
-	return $rc
-}
-
-# Is the milter process still running?
-milter_alive() {
-	[ -n "$MILTER_PID" ] && kill -0 "$MILTER_PID" 2>/dev/null
-}
-
 # swaks against the private Postfix; output in $SENT, exit status returned.
 send() {
-	SENT=$(swaks --server 127.0.0.1 --port "$PF_PORT" --helo client.test.invalid \
-		--suppress-data --timeout 120 "$@" 2>&1)
-}
-
-# Wait until a delivered file under DIR contains PATTERN (fixed string); prints
-# its path. Maildir tmp/ holds deliveries still being written: never read there.
-wait_mail() {
-	local dir=$1 pattern=$2 secs=${3:-20} f
-	for _ in $(seq 1 $((secs * 10))); do
-		f=$(grep -rlF --exclude-dir=tmp -- "$pattern" "$dir" 2>/dev/null | head -1)
-		if [ -n "$f" ]; then echo "$f"; return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
-
-# Like wait_mail, silent: for check.
-mail_arrives() {
-	wait_mail "$@" >/dev/null
-}
-
-# Headers of a delivered file (up to the first blank line).
-mail_headers() {
-	sed -e 's/\r$//' -e '/^$/q' "$1"
-}
-
-# A unique token for Message-IDs and subjects.
-uniq_token() {
-	echo "$(date +%s%N)-$RANDOM"
-}
-
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-nok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-# check DESCRIPTION COMMAND...: ok when the command succeeds.
-check() {
-	local d=$1; shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-
-# Print the tally and return non-zero on any failure.
-summary() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
+	mta_send "$PF_PORT" "$@"
 }

@@ -1,6 +1,7 @@
 # sasl-env.sh - a private Dovecot SASL authentication service for the
 # real-Postfix integration tests (SMTP AUTH on loopback). Source it after
-# postfix-env.sh. It installs nothing (the CI script installs dovecot-core).
+# postfix-env.sh (it uses mta-env.sh's helpers). It installs nothing (the CI
+# script installs dovecot-core).
 #
 # Dovecot runs in the foreground (background job) with its own dovecot.conf
 # under DIR: base_dir, state and log in DIR, no protocol listeners at all
@@ -79,11 +80,7 @@ sasl_start() {
 	sasl_configure "$dir" "$@"
 	"$DOVECOT_BIN" -c "$dir/dovecot.conf" -F >>"$dir/dovecot.out" 2>&1 &
 	SASL_PID=$!
-	for _ in $(seq 1 100); do
-		[ -S "$SASL_SOCKET" ] && return 0
-		kill -0 "$SASL_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	mta_wait_listen "unix:$SASL_SOCKET" "$SASL_PID" && return 0
 	echo "dovecot did not create $SASL_SOCKET:"
 	cat "$dir/dovecot.out" "$dir/dovecot.log" 2>/dev/null | tail -20
 	return 1
@@ -92,13 +89,7 @@ sasl_start() {
 # Stop the Dovecot started by sasl_start (if running) and wait for it.
 sasl_stop() {
 	[ -n "$SASL_PID" ] || return 0
-	kill -TERM "$SASL_PID" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$SASL_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$SASL_PID" 2>/dev/null && kill -KILL "$SASL_PID" 2>/dev/null
-	wait "$SASL_PID" 2>/dev/null
+	mta_proc_stop "$SASL_PID"
 	SASL_PID=
 }
 

@@ -10,20 +10,19 @@
 # at startup). Every recipient is delivered to $T/mail/DOMAIN/USER/new/, the
 # layout of the Postfix tests, so their helpers apply.
 #
-# Reuses postfix-env.sh for the milter, mail and tally helpers (milter_config,
-# milter_start, milter_stop, milter_alive, wait_mail, mail_arrives,
-# mail_headers, uniq_token, ok/nok/check, summary); Postfix itself is not used.
+# Sources mta-env.sh for the milter, mail and tally helpers (milter_config,
+# milter_start, milter_stop, milter_alive, final_reply, wait_mail,
+# mail_arrives, mail_headers, uniq_token, ok/nok/check, summary, ...).
 #
-# Inputs: BUILD, SRC as in postfix-env.sh; HD_CACHE (default
+# Inputs: BUILD, SRC as in mta-env.sh; HD_CACHE (default
 # /var/cache/helpdesk-tests) holds the downloaded .debs; SENDMAIL_PREFIX, if
 # set, is an existing unpacked prefix to use instead. HD_KEEP=1 keeps $T.
 #
 # Functions: sm_env_init, sm_run, sm_start, sm_stop, sm_send (swaks wrapper, output
-# in $SENT), sm_final_reply, sm_queue_id.
+# in $SENT), sm_queue_id.
 
-. "$(dirname "${BASH_SOURCE[0]}")/postfix-env.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/mta-env.sh"
 
-HD_CACHE=${HD_CACHE:-/var/cache/helpdesk-tests}
 SM_PREFIX=
 SM_BIN=
 SM_CF_DIR=
@@ -32,36 +31,24 @@ SM_PID=
 SM_VERSION=
 SM_PACKAGES="sendmail-bin sendmail-cf"
 
-# Skip (exit 77) with the reason when the environment cannot run Sendmail.
-sm_skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-# What we need besides the .debs; skips with the precise reason.
+# What we need besides the .debs; skips (exit 77) with the precise reason.
 sm_require() {
-	[ "$(id -u)" = 0 ] || sm_skip "must run as root (Sendmail daemon, milter socket)"
-	local cmd
-	for cmd in swaks m4 unshare hostname ss; do
-		command -v "$cmd" >/dev/null 2>&1 || sm_skip "$cmd not installed"
-	done
-	[ -x "$MILTER_BIN" ] || sm_skip "$MILTER_BIN not built"
-	[ -r "$HD_POLICY" ] || sm_skip "no policy at $HD_POLICY"
+	mta_require "Sendmail daemon, milter socket" swaks m4 unshare hostname ss
 	# a private UTS namespace, to give Sendmail a qualified host name
-	unshare -u true 2>/dev/null || sm_skip "unshare -u (UTS namespace) not permitted here"
+	unshare -u true 2>/dev/null || mta_skip "unshare -u (UTS namespace) not permitted here"
 }
 
 # The .deb files in the cache, downloading them on first use.
 sm_fetch_debs() {
 	local dir=$HD_CACHE/deb p
-	mkdir -p "$dir" || sm_skip "cannot create $dir"
+	mkdir -p "$dir" || mta_skip "cannot create $dir"
 	for p in $SM_PACKAGES; do
 		ls "$dir/${p}_"*.deb >/dev/null 2>&1 && continue
-		command -v apt-get >/dev/null 2>&1 || sm_skip "no apt-get to download $p"
+		command -v apt-get >/dev/null 2>&1 || mta_skip "no apt-get to download $p"
 		# apt's _apt user cannot write to a root-owned cache dir: download as root
 		(cd "$dir" && apt-get -q -o APT::Sandbox::User=root download "$p") \
 			>"$T/apt-download.log" 2>&1 ||
-			sm_skip "apt-get download $p failed: $(tail -1 "$T/apt-download.log")"
+			mta_skip "apt-get download $p failed: $(tail -1 "$T/apt-download.log")"
 	done
 }
 
@@ -76,19 +63,19 @@ sm_unpack() {
 		mkdir -p "$SM_PREFIX"
 		for d in $SM_PACKAGES; do
 			dpkg -x "$(ls "$HD_CACHE/deb/${d}_"*.deb | tail -1)" "$SM_PREFIX" ||
-				sm_skip "dpkg -x $d failed"
+				mta_skip "dpkg -x $d failed"
 		done
 	fi
 	SM_BIN=$SM_PREFIX/usr/libexec/sendmail/sendmail
 	[ -x "$SM_BIN" ] || SM_BIN=$SM_PREFIX/usr/lib/sm.bin/sendmail
-	[ -x "$SM_BIN" ] || sm_skip "no sendmail binary in $SM_PREFIX"
+	[ -x "$SM_BIN" ] || mta_skip "no sendmail binary in $SM_PREFIX"
 	SM_CF_DIR=$SM_PREFIX/usr/share/sendmail/cf
-	[ -r "$SM_CF_DIR/m4/cf.m4" ] || sm_skip "no sendmail-cf m4 files in $SM_CF_DIR"
+	[ -r "$SM_CF_DIR/m4/cf.m4" ] || mta_skip "no sendmail-cf m4 files in $SM_CF_DIR"
 	local missing
 	missing=$(ldd "$SM_BIN" 2>/dev/null | awk '/not found/ {print $1}' | tr '\n' ' ')
-	[ -z "$missing" ] || sm_skip "sendmail needs shared libraries: $missing(apt-get install liblockfile1 libwrap0 ...)"
+	[ -z "$missing" ] || mta_skip "sendmail needs shared libraries: $missing(apt-get install liblockfile1 libwrap0 ...)"
 	SM_VERSION=$(sm_run -d0.1 -bt -C/dev/null </dev/null 2>/dev/null)
-	grep -qw MILTER <<<"$SM_VERSION" || sm_skip "this sendmail binary is built without MILTER"
+	grep -qw MILTER <<<"$SM_VERSION" || mta_skip "this sendmail binary is built without MILTER"
 	SM_VERSION=$(sed -n 's/^Version //p' <<<"$SM_VERSION")
 }
 
@@ -103,26 +90,12 @@ sm_run() {
 # Create the temp dir, unpack Sendmail, and set the cleanup trap.
 sm_env_init() {
 	sm_require
-	T=$(mktemp -d /tmp/hd-sm.XXXXXX)
-	chmod 755 "$T"
-	mkdir -p "$T/mail" "$T/milter" "$T/sm" "$T/sm/mqueue"
+	mta_env_init hd-sm
+	MTA_STOP=sm_stop
+	MTA_KEPT="SMTP traffic: $T/sm/traffic.log, milter log: $T/milter.log"
+	mkdir -p "$T/sm/mqueue"
 	chmod 700 "$T/sm/mqueue" "$T/milter"
-	trap sm_env_cleanup EXIT
-	echo "# workdir $T"
 	sm_unpack
-}
-
-# Stop Sendmail and the milter; keep $T when HD_KEEP=1 or a test failed.
-sm_env_cleanup() {
-	local rc=$?
-	milter_stop TERM >/dev/null 2>&1
-	sm_stop >/dev/null 2>&1
-	if [ "${HD_KEEP:-0}" = 1 ] || [ "$FAIL" -gt 0 ]; then
-		echo "# kept $T (SMTP traffic: $T/sm/traffic.log, milter log: $T/milter.log)"
-	else
-		rm -rf "$T"
-	fi
-	exit $rc
 }
 
 # Write the delivery program and the name-service files, generate sendmail.cf
@@ -168,11 +141,7 @@ sm_start() {
 		"$SM_BIN" -C"$T/sm/sendmail.cf" -bD -X "$T/sm/traffic.log" \
 		>>"$T/sm/sendmail.out" 2>&1 &
 	SM_PID=$!
-	for _ in $(seq 1 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$SM_PORT") 2>/dev/null; then return 0; fi
-		kill -0 "$SM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	mta_wait_listen "inet:$SM_PORT" "$SM_PID" && return 0
 	echo "sendmail did not start listening on $SM_PORT:"; cat "$T/sm/sendmail.out"
 	return 1
 }
@@ -180,26 +149,13 @@ sm_start() {
 # Stop Sendmail (if running) and wait for it.
 sm_stop() {
 	[ -n "$SM_PID" ] || return 0
-	kill -TERM "$SM_PID" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$SM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SM_PID" 2>/dev/null
-	wait "$SM_PID" 2>/dev/null
+	mta_proc_stop "$SM_PID"
 	SM_PID=
 }
 
 # swaks against the private Sendmail; output in $SENT, exit status returned.
 sm_send() {
-	SENT=$(swaks --server 127.0.0.1 --port "$SM_PORT" --helo client.test.invalid \
-		--suppress-data --timeout 120 "$@" 2>&1)
-}
-
-# The reply code to the end of DATA in $SENT (e.g. 250, 550, 451).
-sm_final_reply() {
-	awk '/^ -> \.$/ || /^ -> [0-9]+ lines sent/ {d=1; next}
-	     d && /^(<-|<\*\*)/ {print substr($2, 1, 3); exit}' <<<"$SENT"
+	mta_send "$SM_PORT" "$@"
 }
 
 # Sendmail's queue id from "250 2.0.0 QUEUEID Message accepted" in $SENT.

@@ -61,18 +61,6 @@ send_as() {
 	send --auth PLAIN --auth-user "$user" --auth-password "$(password_of "$user")" "$@"
 }
 
-# Write a message to FILE: from, to, subject, Message-ID, body; extra headers via $EXTRA.
-mkmsg() {
-	local file=$1 from=$2 to=$3 subject=$4 msgid=$5 body=$6
-	{
-		printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\n' "$from" "$to" "$subject"
-		printf 'Date: %s\r\nMessage-ID: <%s>\r\n' "$(date -R)" "$msgid"
-		printf 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n'
-		[ -n "${EXTRA:-}" ] && printf '%b' "$EXTRA"
-		printf '\r\n%b\r\n' "$body"
-	} >"$file"
-}
-
 # Value of header NAME in a delivered file (first occurrence, unfolded).
 header_value() {
 	mail_headers "$2" | awk -v n="$1" '
@@ -96,12 +84,6 @@ queued() {
 # Did AUTH succeed in the last swaks run?
 authed() {
 	grep -q '<-  235 ' <<<"$SENT"
-}
-
-# Nothing containing PATTERN was delivered under DIR (after a short grace).
-not_delivered() {
-	sleep 0.5
-	! grep -rqF -- "$1" "$2" 2>/dev/null
 }
 
 # helpdeskctl audit on the current store, JSON lines; extra args are filters.
@@ -179,12 +161,8 @@ flow() {
 		"Hello Pat,\n\nI have issued a refund of \$200.00 to your card.\n\nAlice"
 	send --from "alice@$D" --to customer@example.net --data "$T/noauth.eml"
 	check "$label: no AUTH: no 235" bash -c '! grep -q "<-  235 " <<<"$1"' _ "$SENT"
-	if f=$(wait_mail "$T/mail/example.net/customer" "$tok.n@$D"); then
-		check "$label: no AUTH from loopback: not treated as an agent (no X-Helpdesk-*)" \
-			bash -c '! grep -qi "^X-Helpdesk-" <<<"$1"' _ "$(mail_headers "$f")"
-	else
-		nok "$label: no AUTH from loopback: delivered untouched"
-	fi
+	check_untouched "$label: no AUTH from loopback: not treated as an agent (no X-Helpdesk-*)" \
+		"$T/mail/example.net/customer" "$tok.n@$D"
 	check "$label: a wrong password is refused (535)" \
 		bash -c 'swaks --server 127.0.0.1 --port "$1" --from "alice@$2" --to customer@example.net \
 			--auth PLAIN --auth-user "alice@$2" --auth-password wrong --timeout 30 2>&1 |
@@ -205,12 +183,8 @@ flow() {
 	send --from "dave@$D" --to "approvals@$D" --data "$T/forged2.eml"
 	check "$label: envelope dave@ without AUTH from loopback: accepted as plain mail, not as an approval" queued
 	for v in "$tok.f@example.net" "$tok.e@example.net"; do
-		if f=$(wait_mail "$T/mail/$D/approvals" "$v"); then
-			check "$label: forged approval <$v> delivered untouched (no X-Helpdesk-*)" \
-				bash -c '! grep -qi "^X-Helpdesk-" <<<"$1"' _ "$(mail_headers "$f")"
-		else
-			nok "$label: forged approval <$v> delivered"
-		fi
+		check_untouched "$label: forged approval <$v> delivered untouched (no X-Helpdesk-*)" \
+			"$T/mail/$D/approvals" "$v"
 	done
 
 	send_as bob --from "bob@$D" --to "approvals@$D" --data "$T/approve.eml"
@@ -298,8 +272,7 @@ flow() {
 	check "$label: audit --verify exits 0" test $? -eq 0
 	check "$label: audit --verify: chain intact ($v)" grep -q 'hash chain intact' <<<"$v"
 	check "$label: milter still alive" milter_alive
-	milter_stop TERM
-	check "$label: milter exits cleanly" test $? -eq 0
+	milter_stop_clean "$label"
 }
 
 # Loopback trusted (SPEC s.3: a trusted client's envelope sender may make an

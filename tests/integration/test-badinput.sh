@@ -75,8 +75,7 @@ for kind in deep headers nul base64 charset big; do
 	start=$(date +%s)
 	send --from mallory@example.net --to billing@support.example.com --data "$T/$kind.eml"
 	took=$(( $(date +%s) - start ))
-	# the reply to the end of DATA (the line after " -> .")
-	code=$(awk '/^ -> \.$/ || /^ -> [0-9]+ lines sent/ {d=1; next} d && /^(<-|<\*\*)/ {print substr($2, 1, 3); exit}' <<<"$SENT")
+	code=$(final_reply)
 	echo "# $kind: $(wc -c <"$T/$kind.eml") bytes, final reply $code, ${took}s"
 	check "$kind: answered with 250 or 4xx (got ${code:-none})" \
 		bash -c '[ "$1" = 250 ] || [ "${1#4}" != "$1" ]' _ "$code"
@@ -101,12 +100,6 @@ f=$(wait_mail "$T/mail/support.example.com/billing" "$tok")
 check "normal mail after the hostile ones stamped" \
 	bash -c '[ -n "$1" ] && grep -qi "^X-Helpdesk-Ticket:" "$1"' _ "$f"
 
-milter_stop TERM
-rc=$?
-check "milter exits cleanly on SIGTERM (status $rc)" test "$rc" -eq 0
-if [ -n "$MILTER_VALGRIND" ]; then
-	check "valgrind reports no errors" \
-		bash -c '! grep -lE "ERROR SUMMARY: [1-9]|Invalid|uninitialised|definitely lost" "$1"/valgrind.*.log' _ "$T"
-fi
+milter_stop_clean
 
 summary

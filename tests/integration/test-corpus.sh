@@ -16,7 +16,6 @@
 # CORPUS_VALGRIND (number of messages for valgrind, default 50; 0 skips).
 . "$(dirname "$0")/postfix-env.sh"
 
-HD_CACHE=${HD_CACHE:-/var/cache/helpdesk-tests}
 PER_GROUP=${CORPUS_PER_GROUP:-60}
 BATCH=${CORPUS_BATCH:-50}
 VG_COUNT=${CORPUS_VALGRIND:-50}
@@ -90,11 +89,10 @@ rcpt_of() {
 	esac
 }
 
-# The reply code to the end of DATA in $SENT, or "none".
-final_reply() {
+# The reply code to the end of DATA in $SENT, else of the first refusal, or "none".
+corpus_reply() {
 	local c
-	c=$(awk '/^ -> \.$/ || /^ -> [0-9]+ lines sent/ {d=1; next}
-		 d && /^(<-|<\*\*)/ {print substr($2, 1, 3); exit}' <<<"$SENT")
+	c=$(final_reply)
 	[ -n "$c" ] || c=$(awk '/^<\*\*/ {print substr($2, 1, 3); exit}' <<<"$SENT")
 	echo "${c:-none}"
 }
@@ -123,7 +121,7 @@ for i in $(seq 1 "$TOTAL"); do
 	r=$(rcpt_of "$i")
 	send --from "corpus-$i@example.net" --to "$r" --add-header "X-Corpus-Id: hd-corpus-$i" \
 		--data "@$T/corpus/$i.eml"
-	code=$(final_reply)
+	code=$(corpus_reply)
 	echo "$i $r $code" >>"$T/results"
 	[ "$code" = 250 ] || echo "# message $i ($(sed -n "${i}p" "$T/corpus.index")) to $r: reply $code"
 	if [ $(( i % BATCH )) = 0 ] || [ "$i" = "$TOTAL" ]; then
@@ -207,9 +205,7 @@ check "the milter process never died (pid $PID0)" \
 	bash -c '[ "$1" = "$2" ] && kill -0 "$1"' _ "$MILTER_PID" "$PID0"
 check "milter log has no crash or assertion" \
 	bash -c '! grep -qiE "segmentation|assertion|SIGSEGV|SIGABRT|panic" "$1"' _ "$T/milter.log"
-milter_stop TERM
-rc=$?
-check "milter exits cleanly on SIGTERM after the corpus (status $rc)" test "$rc" -eq 0
+milter_stop_clean "after the corpus"
 
 # ---- helpdeskctl scan under valgrind -------------------------------------------
 if [ "$VG_COUNT" -gt 0 ] && command -v valgrind >/dev/null 2>&1; then

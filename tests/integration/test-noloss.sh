@@ -64,7 +64,7 @@ kill_at() {
 	done
 	sleep 0.$((RANDOM % 9 + 1))	# land somewhere inside a transaction
 	echo "# SIGKILL milter (pid $MILTER_PID) after $(done_count) messages"
-	kill -KILL "$MILTER_PID"; wait "$MILTER_PID" 2>/dev/null; MILTER_PID=
+	milter_stop KILL
 	sleep 1.5			# the client sees 4xx meanwhile and retries
 	milter_start "$T/milter.yaml" || nok "milter restarts after SIGKILL"
 }

@@ -10,16 +10,15 @@
 . "$(dirname "$0")/postfix-env.sh"
 hd_env_init
 
-# Write a message to FILE: from, to, subject, token, body (extra headers via $EXTRA).
-mkmsg() {
-	local file=$1 from=$2 to=$3 subject=$4 token=$5 body=$6
-	{
-		printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\n' "$from" "$to" "$subject"
-		printf 'Date: %s\r\nMessage-ID: <%s@client.test.invalid>\r\n' "$(date -R)" "$token"
-		printf 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n'
-		[ -n "${EXTRA:-}" ] && printf '%b' "$EXTRA"
-		printf '\r\n%b\r\n' "$body"
-	} >"$file"
+# Write $T/NAME.eml (From: FROM, To: TO, Subject: SUBJECT and a new token,
+# BODY with printf %b escapes, extra headers via $EXTRA) and send it with
+# the header addresses as envelope; sets the caller's tok to the token.
+send_new() {
+	local name=$1 from=$2 to=$3 subject=$4 body=$5 addr
+	tok=$(uniq_token)
+	mkmsg "$T/$name.eml" "$from" "$to" "$subject $tok" "$tok@client.test.invalid" "$body"
+	addr=${from##*<}
+	send --from "${addr%>}" --to "$to" --data "$T/$name.eml"
 }
 
 # One full round of checks against the milter listening on SPEC.
@@ -28,12 +27,10 @@ round() {
 	echo "# --- round: $label"
 
 	# 1. inbound: stamped; forged headers in any case removed
-	tok=$(uniq_token)
 	EXTRA='X-Helpdesk-Priority: critical; rule=forged\r\nx-helpdesk-ticket: FORGED-1\r\nX-HELPDESK-TEAM: forged-team\r\nX-Helpdesk-Ticket: FORGED-2\r\nX-Helpdesk-Escalation: forged-level\r\n'
-	mkmsg "$T/in.eml" "Customer <customer@example.net>" "billing@support.example.com" \
-		"Invoice question $tok" "$tok" "Hello,\nI was charged twice for my invoice.\nThanks"
+	send_new in "Customer <customer@example.net>" billing@support.example.com "Invoice question" \
+		"Hello,\nI was charged twice for my invoice.\nThanks"
 	EXTRA=
-	send --from customer@example.net --to billing@support.example.com --data "$T/in.eml"
 	check "$label: inbound accepted (250)" grep -q '<-  250 2.0.0 Ok: queued' <<<"$SENT"
 	if f=$(wait_mail "$T/mail/support.example.com/billing" "$tok"); then
 		hdrs=$(mail_headers "$f")
@@ -57,10 +54,8 @@ round() {
 
 	# 2. escalation: an outage + lawyer mail is copied to the escalation
 	#    contacts the policy names (X-Helpdesk-Escalation: LEVEL; contact=ADDR)
-	tok=$(uniq_token)
-	mkmsg "$T/esc.eml" "Angry <angry@example.net>" "support@support.example.com" \
-		"Site is down $tok" "$tok" "Our site is down since this morning: a total outage.\nMy lawyer is reading along."
-	send --from angry@example.net --to support@support.example.com --data "$T/esc.eml"
+	send_new esc "Angry <angry@example.net>" support@support.example.com "Site is down" \
+		"Our site is down since this morning: a total outage.\nMy lawyer is reading along."
 	check "$label: escalation mail accepted" grep -q '<-  250' <<<"$SENT"
 	if f=$(wait_mail "$T/mail/support.example.com/support" "$tok"); then
 		ok "$label: original recipient still gets the escalated mail"
@@ -79,22 +74,16 @@ round() {
 	fi
 
 	# 3. agent reply with a prohibited phrase: 550 5.7.1 + suggestion at DATA
-	tok=$(uniq_token)
-	mkmsg "$T/out.eml" "Alice <alice@support.example.com>" "customer@example.net" \
-		"Re: Invoice question $tok" "$tok" "Hello,\n\nPlease calm down. We will look at it.\n\nAlice"
-	send --from alice@support.example.com --to customer@example.net --data "$T/out.eml"
+	send_new out "Alice <alice@support.example.com>" customer@example.net "Re: Invoice question" \
+		"Hello,\n\nPlease calm down. We will look at it.\n\nAlice"
 	check "$label: prohibited phrase refused with 550 5.7.1" grep -q '<\*\* *550[- ]5.7.1' <<<"$SENT"
 	check "$label: refusal carries the suggestion" \
 		grep -qi 'I understand how frustrating this is' <<<"$SENT"
-	sleep 1
-	check "$label: refused reply not delivered" \
-		bash -c '! grep -rqF "$1" "$2/mail/example.net" 2>/dev/null' _ "$tok" "$T"
+	check "$label: refused reply not delivered" not_delivered "$tok" "$T/mail/example.net"
 
 	# 4. a clean agent reply goes out stamped as outbound
-	tok=$(uniq_token)
-	mkmsg "$T/out2.eml" "Alice <alice@support.example.com>" "customer@example.net" \
-		"Re: Invoice question $tok" "$tok" "Hello,\n\nI understand how frustrating this is. The double charge is refunded.\n\nAlice"
-	send --from alice@support.example.com --to customer@example.net --data "$T/out2.eml"
+	send_new out2 "Alice <alice@support.example.com>" customer@example.net "Re: Invoice question" \
+		"Hello,\n\nI understand how frustrating this is. The double charge is refunded.\n\nAlice"
 	check "$label: clean agent reply accepted" grep -q '<-  250' <<<"$SENT"
 	if f=$(wait_mail "$T/mail/example.net/customer" "$tok"); then
 		hdrs=$(mail_headers "$f")
@@ -105,10 +94,8 @@ round() {
 	fi
 
 	# 4a. an #exception line is removed from the body before delivery (SPEC s.6)
-	tok=$(uniq_token)
-	mkmsg "$T/exc.eml" "Alice <alice@support.example.com>" "customer@example.net" \
-		"Re: late return $tok" "$tok" "Hello,\n#exception policy=refund-window tier=1 reason=\"late return\"\nWe accept the late return.\n\nAlice"
-	send --from alice@support.example.com --to customer@example.net --data "$T/exc.eml"
+	send_new exc "Alice <alice@support.example.com>" customer@example.net "Re: late return" \
+		"Hello,\n#exception policy=refund-window tier=1 reason=\"late return\"\nWe accept the late return.\n\nAlice"
 	check "$label: reply with an #exception line accepted" grep -q '<-  250' <<<"$SENT"
 	if f=$(wait_mail "$T/mail/example.net/customer" "$tok"); then
 		check "$label: delivered body keeps the agent's words" grep -q 'We accept the late return' "$f"
@@ -119,23 +106,18 @@ round() {
 	fi
 
 	# 4b. tone action hold: quarantined by Postfix (hold queue), not delivered
-	tok=$(uniq_token)
-	mkmsg "$T/hold.eml" "Alice <alice@support.example.com>" "customer@example.net" \
-		"Re: manual $tok" "$tok" "Hello,\n\nObviously you didn't read the manual.\n\nAlice"
-	send --from alice@support.example.com --to customer@example.net --data "$T/hold.eml"
+	send_new hold "Alice <alice@support.example.com>" customer@example.net "Re: manual" \
+		"Hello,\n\nObviously you didn't read the manual.\n\nAlice"
 	check "$label: hold: accepted by SMTP" grep -q '<-  250' <<<"$SENT"
 	sleep 1
 	check "$label: hold: message in Postfix's hold queue" \
 		bash -c 'grep -rqF "$1" "$2/spool/hold"' _ "$tok" "$T"
-	check "$label: hold: not delivered" \
-		bash -c '! grep -rqF "$1" "$2/mail/example.net" 2>/dev/null' _ "$tok" "$T"
+	check "$label: hold: not delivered" not_delivered "$tok" "$T/mail/example.net"
 
 	# 4c. tone action notify: delivered, notify_command gets the notice on stdin
 	if [ -n "${NOTIFY_OUT:-}" ]; then
-		tok=$(uniq_token)
-		mkmsg "$T/notify.eml" "Alice <alice@support.example.com>" "customer@example.net" \
-			"Re: refund $tok" "$tok" "Hello,\n\nI can't, rules are rules.\n\nAlice"
-		send --from alice@support.example.com --to customer@example.net --data "$T/notify.eml"
+		send_new notify "Alice <alice@support.example.com>" customer@example.net "Re: refund" \
+			"Hello,\n\nI can't, rules are rules.\n\nAlice"
 		check "$label: notify: accepted" grep -q '<-  250' <<<"$SENT"
 		check "$label: notify: delivered" mail_arrives "$T/mail/example.net/customer" "$tok"
 		for _ in $(seq 1 30); do [ -s "$NOTIFY_OUT" ] && break; sleep 0.1; done
@@ -144,15 +126,9 @@ round() {
 	fi
 
 	# 5. out of scope: untouched, no X-Helpdesk header added
-	tok=$(uniq_token)
-	mkmsg "$T/oos.eml" "a@example.net" "b@example.com" "Lunch $tok" "$tok" "Lunch at noon?"
-	send --from a@example.net --to b@example.com --data "$T/oos.eml"
-	if f=$(wait_mail "$T/mail/example.com/b" "$tok"); then
-		check "$label: out-of-scope mail carries no X-Helpdesk header" \
-			bash -c '! grep -qi "^X-Helpdesk-" <<<"$1"' _ "$(mail_headers "$f")"
-	else
-		nok "$label: out-of-scope mail delivered"
-	fi
+	send_new oos a@example.net b@example.com "Lunch" "Lunch at noon?"
+	check_untouched "$label: out-of-scope mail delivered without X-Helpdesk header" \
+		"$T/mail/example.com/b" "$tok"
 
 	# 6. the milter logged decisions with Postfix's queue id
 	local qid
@@ -190,8 +166,7 @@ cp "$HD_POLICY" "$T/policy.yaml"
 kill -HUP "$MILTER_PID"; sleep 1
 check "SIGHUP with a valid policy: reloaded" grep -q 'reloaded: policy' "$T/milter.log"
 round unix-after-reload
-milter_stop TERM
-check "SIGTERM: milter exits cleanly" test $? -eq 0
+milter_stop_clean unix
 
 # ---- inet socket -------------------------------------------------------
 NOTIFY_OUT=

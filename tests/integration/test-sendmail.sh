@@ -18,12 +18,22 @@ sm_env_init
 SAMPLES=$SRC/contrib/samples
 SOCK=$T/milter/milter.sock
 
-# The milter config of postfix-env.sh for SOCKET with audit store STORE,
+# The milter config of mta-env.sh for SOCKET with audit store STORE,
 # without the Postfix socket group.
 sm_milter_config() {
 	milter_config "$1" "$2"
 	sed -i -e '/^socket_group:/d' -e '/^socket_mode:/d' \
 		-e "s|^store: .*|store: sqlite:$3|" "$1"
+}
+
+# Start the milter with config FILE on SOCKET and audit store STORE, then
+# Sendmail with the milter at SM_SOCKET (Sendmail syntax); exits on failure.
+sm_phase_start() {
+	local file=$1 socket=$2 store=$3 sm_socket=$4
+	sm_milter_config "$file" "$socket" "$store"
+	milter_start "$file" || { nok "milter starts on $socket"; summary; exit 1; }
+	sm_start "$sm_socket" || { nok "sendmail starts (milter at $sm_socket)"; summary; exit 1; }
+	ok "sendmail $SM_VERSION started with the helpdesk-milter snippet ($sm_socket)"
 }
 
 # One round of checks against Sendmail + milter (fixed samples, so one round
@@ -34,7 +44,7 @@ round() {
 	rm -rf "${T:?}/mail/"*
 	# 1. inbound sample (quoted-printable, an outage): stamped, escalated
 	sm_send --from marco@example.net --to support@support.example.com --data "$SAMPLES/02-qp-outage.eml"
-	check "$label: inbound: accepted (250)" test "$(sm_final_reply)" = 250
+	check "$label: inbound: accepted (250)" test "$(final_reply)" = 250
 	qid=$(sm_queue_id)
 	if f=$(wait_mail "$T/mail/support.example.com/support" "qp-outage-0001@"); then
 		hdrs=$(mail_headers "$f")
@@ -70,7 +80,7 @@ round() {
 
 	# 2. forged X-Helpdesk-* headers (mixed case) are removed, genuine ones added
 	sm_send --from sneaky@example.net --to billing@support.example.com --data "$SAMPLES/09-forged-headers.eml"
-	check "$label: forged: accepted (250)" test "$(sm_final_reply)" = 250
+	check "$label: forged: accepted (250)" test "$(final_reply)" = 250
 	if f=$(wait_mail "$T/mail/support.example.com/billing" "forged-9@"); then
 		hdrs=$(mail_headers "$f")
 		check "$label: forged: no forged value survives" \
@@ -91,19 +101,17 @@ round() {
 	# 3. agent reply with "calm down" from a trusted loopback client: 550 5.7.1
 	sm_send --from alice@support.example.com --to frank@example.net \
 		--data "$SAMPLES/12-agent-reply-calm-down.eml"
-	check "$label: calm down: refused at DATA with 550" test "$(sm_final_reply)" = 550
+	check "$label: calm down: refused at DATA with 550" test "$(final_reply)" = 550
 	check "$label: calm down: enhanced status 5.7.1" grep -q '^<\*\* *550[- ]5\.7\.1' <<<"$SENT"
 	check "$label: calm down: the reply names the rule" grep -q 'rule calm-down' <<<"$SENT"
 	check "$label: calm down: the reply carries the suggestion" \
 		grep -q 'I understand how frustrating this is' <<<"$SENT"
-	sleep 1
-	check "$label: calm down: not delivered" \
-		bash -c '! grep -rqF "agent-12@" "$1/mail/example.net" 2>/dev/null' _ "$T"
+	check "$label: calm down: not delivered" not_delivered "agent-12@" "$T/mail/example.net"
 
 	# 4. a clean agent reply is delivered, stamped outbound
 	sm_send --from carol@support.example.com --to jane.doe@example.net \
 		--data "$SAMPLES/13-agent-reply-clean.eml"
-	check "$label: clean reply: accepted (250)" test "$(sm_final_reply)" = 250
+	check "$label: clean reply: accepted (250)" test "$(final_reply)" = 250
 	if f=$(wait_mail "$T/mail/example.net/jane.doe" "agent-13@"); then
 		hdrs=$(mail_headers "$f")
 		check "$label: clean reply: X-Helpdesk-Tone clean" grep -qi '^X-Helpdesk-Tone: clean' <<<"$hdrs"
@@ -118,38 +126,27 @@ round() {
 	printf 'From: a@example.net\r\nTo: b@example.com\r\nSubject: Lunch %s\r\nMessage-ID: <%s@client.test.invalid>\r\n\r\nLunch at noon?\r\n' \
 		"$tok" "$tok" >"$T/oos.eml"
 	sm_send --from a@example.net --to b@example.com --data "$T/oos.eml"
-	if f=$(wait_mail "$T/mail/example.com/b" "$tok"); then
-		check "$label: out of scope: no X-Helpdesk header" \
-			bash -c '! grep -qi "^X-Helpdesk-" <<<"$1"' _ "$(mail_headers "$f")"
-	else
-		nok "$label: out of scope: delivered"
-	fi
+	check_untouched "$label: out of scope: delivered without X-Helpdesk header" \
+		"$T/mail/example.com/b" "$tok"
 	check "$label: milter still alive" milter_alive
 }
 
 # ---- unix socket -------------------------------------------------------
-sm_milter_config "$T/milter.yaml" "unix:$SOCK" "$T/audit-unix.db"
-milter_start "$T/milter.yaml" || { nok "milter starts"; summary; exit 1; }
-sm_start "local:$SOCK" || { nok "sendmail starts"; summary; exit 1; }
-ok "sendmail $SM_VERSION started with the helpdesk-milter snippet (local:$SOCK)"
+sm_phase_start "$T/milter.yaml" "unix:$SOCK" "$T/audit-unix.db" "local:$SOCK"
 round unix
 
 # F=T: milter down -> Sendmail tempfails; restarted -> accepted and stamped
-milter_stop TERM
-rc=$?
-check "SIGTERM: milter exits cleanly (status $rc)" test "$rc" -eq 0
+milter_stop_clean unix
 tok=$(uniq_token)
 printf 'From: Ann <ann@example.net>\r\nTo: support@support.example.com\r\nSubject: Password reset %s\r\nMessage-ID: <%s@client.test.invalid>\r\nDate: %s\r\n\r\nHello, how do I reset my password?\r\n' \
 	"$tok" "$tok" "$(date -R)" >"$T/down.eml"
 sm_send --from ann@example.net --to support@support.example.com --data "$T/down.eml"
 check "milter down: Sendmail answers 4xx (F=T)" grep -qE '^<\*\* *4[0-9][0-9][- ]' <<<"$SENT"
 check "milter down: message not accepted" bash -c '! grep -q "Message accepted" <<<"$1"' _ "$SENT"
-sleep 1
-check "milter down: nothing delivered" \
-	bash -c '! grep -rqF "$1" "$2/mail" 2>/dev/null' _ "$tok" "$T"
+check "milter down: nothing delivered" not_delivered "$tok" "$T/mail"
 milter_start "$T/milter.yaml" || nok "milter restarts"
 sm_send --from ann@example.net --to support@support.example.com --data "$T/down.eml"
-check "milter back: the retried message is accepted (250)" test "$(sm_final_reply)" = 250
+check "milter back: the retried message is accepted (250)" test "$(final_reply)" = 250
 if f=$(wait_mail "$T/mail/support.example.com/support" "$tok"); then
 	check "milter back: delivered stamped" \
 		grep -qi '^X-Helpdesk-Ticket: [^ ]' <<<"$(mail_headers "$f")"
@@ -164,17 +161,8 @@ sm_stop
 
 # ---- inet socket -------------------------------------------------------
 MPORT=$(free_port)
-sm_milter_config "$T/inet.yaml" "inet:$MPORT@127.0.0.1" "$T/audit-inet.db"
-milter_start "$T/inet.yaml" || { nok "milter starts on an inet socket"; summary; exit 1; }
-sm_start "inet:$MPORT@127.0.0.1" || { nok "sendmail starts (inet milter)"; summary; exit 1; }
-ok "sendmail restarted with the milter at inet:$MPORT@127.0.0.1"
+sm_phase_start "$T/inet.yaml" "inet:$MPORT@127.0.0.1" "$T/audit-inet.db" "inet:$MPORT@127.0.0.1"
 round inet
-milter_stop TERM
-rc=$?
-check "SIGTERM: milter exits cleanly (inet, status $rc)" test "$rc" -eq 0
-if [ -n "$MILTER_VALGRIND" ]; then
-	check "valgrind reports no errors in the milter" \
-		bash -c '! grep -lE "ERROR SUMMARY: [1-9]|Invalid|uninitialised|definitely lost" "$1"/valgrind.*.log' _ "$T"
-fi
+milter_stop_clean inet
 
 summary

@@ -51,5 +51,5 @@ mkmsg "$T/m2.eml" "Invoice $tok2" "$tok2"
 send --from pat@example.net --to billing@support.example.com --data "$T/m2.eml"
 check "on_failure accept: message accepted while the store is down" grep -q '<-  250' <<<"$SENT"
 check "on_failure accept: delivered" mail_arrives "$T/mail/support.example.com/billing" "$tok2"
-check "milter exits cleanly on SIGTERM" milter_stop TERM
+milter_stop_clean
 summary
