@@ -13,11 +13,6 @@ milter_config "$T/milter.yaml" "unix:$T/milter/milter.sock"
 milter_start "$T/milter.yaml" || { nok "milter starts"; summary; exit 1; }
 pf_start "unix:$T/milter/milter.sock" || { nok "postfix starts"; summary; exit 1; }
 
-# SMTP code of the reply to the message data.
-data_code() {
-	awk '/^ -> [0-9]+ lines sent/ {d=1; next} d && /^(<-|<\*\*)/ {print substr($2, 1, 3); exit}' <<<"$SENT"
-}
-
 tok=$(uniq_token)
 cat >"$T/customer.eml" <<MAIL
 From: Pat Customer <pat@example.net>
@@ -33,7 +28,7 @@ I expect a replacement, not excuses.
 Pat
 MAIL
 send --from pat@example.net --to billing@support.example.com --data "$T/customer.eml"
-check "customer mail accepted" test "$(data_code)" = 250
+check "customer mail accepted" test "$(final_reply)" = 250
 f=$(wait_mail "$T/mail" "cust-$tok@example.net" 20)
 check "customer mail delivered with a ticket" grep -qi '^X-Helpdesk-Ticket: ' < <(mail_headers "${f:-/dev/null}")
 
@@ -63,7 +58,7 @@ reply agent "In-Reply-To: <cust-$tok@example.net>
 References: <cust-$tok@example.net>
 " >"$T/reply.eml"
 send --from alice@support.example.com --to pat@example.net --data "$T/reply.eml"
-check "reply quoting the thread accepted (got $(data_code))" test "$(data_code)" = 250
+check "reply quoting the thread accepted (got $(final_reply))" test "$(final_reply)" = 250
 f=$(wait_mail "$T/mail" "agent-$tok@support.example.com" 20)
 hdrs=$(mail_headers "${f:-/dev/null}")
 check "reply delivered with X-Helpdesk-Tone: clean" grep -qi '^X-Helpdesk-Tone: clean' <<<"$hdrs"
@@ -75,6 +70,6 @@ check "reply on the customer's ticket" \
 reply other "" >"$T/other.eml"
 sed -i "s/^Subject: .*/Subject: Other matter $tok/" "$T/other.eml"
 send --from alice@support.example.com --to pat@example.net --data "$T/other.eml"
-check "same words without the thread refused with 550 (got $(data_code))" test "$(data_code)" = 550
+check "same words without the thread refused with 550 (got $(final_reply))" test "$(final_reply)" = 550
 
 summary
