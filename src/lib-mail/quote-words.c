@@ -196,26 +196,27 @@ bool quote_words_title(const char *folded, size_t len)
 	return qw_in(folded, len, qw_titles, NELEM(qw_titles));
 }
 
-/* Does the folded line start like an attribution? */
-bool quote_words_attr_start(const char *folded, size_t len)
+/* Does s[0..len) start with one of the words? */
+static bool qw_starts(const char *s, size_t len, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < NELEM(qw_attr_start); i++) {
-		size_t wl = strlen(qw_attr_start[i]);
-		if (len >= wl && memcmp(folded, qw_attr_start[i], wl) == 0)
+	for (size_t i = 0; i < n; i++) {
+		size_t wl = strlen(list[i]);
+		if (len >= wl && memcmp(s, list[i], wl) == 0)
 			return true;
 	}
 	return false;
 }
 
+/* Does the folded line start like an attribution? */
+bool quote_words_attr_start(const char *folded, size_t len)
+{
+	return qw_starts(folded, len, qw_attr_start, NELEM(qw_attr_start));
+}
+
 /* Is the folded line a "Sent from my iPhone" line? */
 bool quote_words_mobile_sig(const char *folded, size_t len)
 {
-	for (size_t i = 0; i < NELEM(qw_mobile_sig); i++) {
-		size_t wl = strlen(qw_mobile_sig[i]);
-		if (len >= wl && memcmp(folded, qw_mobile_sig[i], wl) == 0)
-			return true;
-	}
-	return false;
+	return qw_starts(folded, len, qw_mobile_sig, NELEM(qw_mobile_sig));
 }
 
 /* Which header a folded header name is. */
