@@ -241,9 +241,8 @@ static void load_hours(struct ploader *ld, struct hd_calendar *cal, const struct
 	struct hd_interval last_a = { 0, 0 }, last_b = { 0, 0 };
 	int d;
 
-	if (!pl_want_map(ld, h, path, "days: hours, like mon-fri: \"09:00-17:30\""))
+	if (!pl_want_map_keys(ld, h, path, "days: hours, like mon-fri: \"09:00-17:30\"", NULL))
 		return;
-	pl_check_keys(ld, h, NULL, path);
 	st = xcalloc(1, sizeof(*st));
 	for (i = 0; i < h->n; i++) {
 		if (pl_key_repeated(h, i))
@@ -356,15 +355,14 @@ static void load_holidays(struct ploader *ld, struct hd_calendar *cal,
 /* calendars: name -> { timezone, hours, holidays }. */
 void pl_load_calendars(struct ploader *ld, const struct hd_ynode *root)
 {
-	const struct hd_ynode *cals = hd_ymap_get(root, "calendars");
+	const struct hd_ynode *cals;
 	struct hd_policy *p = ld->p;
 	size_t i;
 
+	cals = pl_get_map(ld, root, "calendars", "calendars", "name: { timezone, hours, holidays }",
+			  NULL);
 	if (cals == NULL)
 		return;
-	if (!pl_want_map(ld, cals, "calendars", "name: { timezone, hours, holidays }"))
-		return;
-	pl_check_keys(ld, cals, NULL, "calendars");
 	p->calendars = xcalloc(cals->n, sizeof(*p->calendars));
 	for (i = 0; i < cals->n; i++) {
 		if (pl_key_repeated(cals, i))
@@ -375,11 +373,10 @@ void pl_load_calendars(struct ploader *ld, const struct hd_ynode *root)
 		const char *tzname;
 
 		if (pl_want_name(ld, cals->keys[i], "calendars") == NULL ||
-		    !pl_want_map(ld, v, path, "timezone, hours, holidays")) {
+		    !pl_want_map_keys(ld, v, path, "timezone, hours, holidays", CAL_KEYS)) {
 			free(path);
 			continue;
 		}
-		pl_check_keys(ld, v, CAL_KEYS, path);
 		cal = xcalloc(1, sizeof(*cal));
 		cal->name = xstrdup(cals->keys[i]->scalar);
 		p->calendars[p->ncalendars++] = cal;

@@ -210,10 +210,8 @@ static struct hd_cond *parse_cond_key(struct ploader *ld, const struct hd_ynode 
 			ok = false;
 		} else if (pl_want_strings(ld, v, kp, prio ? "a priority name" : "a team name",
 					   &c->values)) {
-			if (prio)
-				pl_priority_names(ld->p, &defined);
-			else
-				pl_team_names(ld->p, &defined);
+			pl_named_list(prio ? PL_NAMED(ld->p->priorities, ld->p->npriorities) :
+				      PL_NAMED(ld->p->teams, ld->p->nteams), &defined);
 			for (i = 0; i < c->values.n; i++) {
 				if (!sv_contains_ci(&defined, c->values.v[i])) {
 					pl_bad_ref(ld, pl_item_at(v, i), prio ? "priority" : "team",

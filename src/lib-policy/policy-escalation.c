@@ -22,19 +22,16 @@ static const char *const HANDOFF_KEYS[] = { "to", "require", NULL };
 /* escalation: { levels, triggers, handoff }. */
 void pl_load_escalation(struct ploader *ld, const struct hd_ynode *root)
 {
-	const struct hd_ynode *esc = hd_ymap_get(root, "escalation"), *lv, *tr, *ho;
+	const struct hd_ynode *esc, *lv, *tr, *ho;
 	struct hd_policy *p = ld->p;
-	struct strvec defined;
 	size_t i, j;
 
+	esc = pl_get_map(ld, root, "escalation", "escalation", "levels, triggers, handoff",
+			 ESC_KEYS);
 	if (esc == NULL)
 		return;
-	if (!pl_want_map(ld, esc, "escalation", "levels, triggers, handoff"))
-		return;
-	pl_check_keys(ld, esc, ESC_KEYS, "escalation");
-	if ((lv = hd_ymap_get(esc, "levels")) != NULL &&
-	    pl_want_map(ld, lv, "escalation.levels", "name: { primary, backup, primary_hours }")) {
-		pl_check_keys(ld, lv, NULL, "escalation.levels");
+	if ((lv = pl_get_map(ld, esc, "levels", "escalation.levels",
+			     "name: { primary, backup, primary_hours }", NULL)) != NULL) {
 		p->levels = xcalloc(lv->n, sizeof(*p->levels));
 		for (i = 0; i < lv->n; i++) {
 			if (pl_key_repeated(lv, i))
@@ -45,11 +42,11 @@ void pl_load_escalation(struct ploader *ld, const struct hd_ynode *root)
 
 			if (pl_want_name(ld, lv->keys[i], "escalation.levels") != NULL)
 				l->name = xstrdup(lv->keys[i]->scalar);
-			if (!pl_want_map(ld, v, path, "primary, backup, primary_hours")) {
+			if (!pl_want_map_keys(ld, v, path, "primary, backup, primary_hours",
+					      LEVEL_KEYS)) {
 				free(path);
 				continue;
 			}
-			pl_check_keys(ld, v, LEVEL_KEYS, path);
 			pl_load_address_key(ld, v, "primary", path, true, &l->primary);
 			pl_load_address_key(ld, v, "backup", path, false, &l->backup);
 			if ((n = hd_ymap_get(v, "primary_hours")) != NULL) {
@@ -76,11 +73,11 @@ void pl_load_escalation(struct ploader *ld, const struct hd_ynode *root)
 				struct hd_trigger *t = &p->triggers[p->ntriggers++];
 				const char *s;
 
-				if (!pl_want_map(ld, it, path, "name, when, notify")) {
+				if (!pl_want_map_keys(ld, it, path, "name, when, notify",
+						      TRIGGER_KEYS)) {
 					free(path);
 					continue;
 				}
-				pl_check_keys(ld, it, TRIGGER_KEYS, path);
 				if ((n = pl_want_key(ld, it, "name", path, "the trigger's name")) != NULL) {
 					char *np = pl_path_key(path, "name");
 
@@ -103,27 +100,20 @@ void pl_load_escalation(struct ploader *ld, const struct hd_ynode *root)
 				if ((n = pl_want_key(ld, it, "notify", path, "an escalation level")) != NULL) {
 					char *np = pl_path_key(path, "notify");
 
-					if ((s = pl_want_scalar(ld, n, np, "a level name")) != NULL &&
-					    (t->notify = hd_policy_level(p, s)) == NULL) {
-						sv_init(&defined);
-						for (j = 0; j < p->nlevels; j++)
-							if (p->levels[j].name)
-								sv_push(&defined, p->levels[j].name);
-						pl_bad_ref(ld, n, "escalation level", s, np, &defined);
-						sv_free(&defined);
-					}
+					t->notify = pl_want_ref(ld, n, np, "a level name",
+								"escalation level",
+								PL_NAMED(p->levels, p->nlevels));
 					free(np);
 				}
 				free(path);
 			}
 		}
 	}
-	if ((ho = hd_ymap_get(esc, "handoff")) != NULL &&
-	    pl_want_map(ld, ho, "escalation.handoff", "to, require")) {
+	if ((ho = pl_get_map(ld, esc, "handoff", "escalation.handoff", "to, require",
+			     HANDOFF_KEYS)) != NULL) {
 		const struct hd_ynode *n;
 		struct strvec raw;
 
-		pl_check_keys(ld, ho, HANDOFF_KEYS, "escalation.handoff");
 		sv_init(&raw);
 		if ((n = pl_want_key(ld, ho, "to", "escalation.handoff",
 				     "the addresses a hand-off is sent to")) != NULL &&

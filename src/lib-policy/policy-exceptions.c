@@ -25,7 +25,7 @@ static const char *const EXC_FIELDS[] = { "policy", "tier", "reason", "amount", 
 /* exceptions: { tiers, policies, require, approvals_mailbox }. */
 void pl_load_exceptions(struct ploader *ld, const struct hd_ynode *root)
 {
-	const struct hd_ynode *exc = hd_ymap_get(root, "exceptions"), *n;
+	const struct hd_ynode *exc, *n;
 	struct hd_policy *p = ld->p;
 	size_t i, j;
 	bool needs_approval = false;
@@ -34,14 +34,14 @@ void pl_load_exceptions(struct ploader *ld, const struct hd_ynode *root)
 	p->tiers[1] = HD_TIER_REP;
 	p->tiers[2] = HD_TIER_PER_POLICY;
 	p->tiers[3] = HD_TIER_APPROVAL;
-	if (exc == NULL || !pl_want_map(ld, exc, "exceptions",
-					"tiers, policies, require, approvals_mailbox")) {
+	exc = pl_get_map(ld, root, "exceptions", "exceptions",
+			 "tiers, policies, require, approvals_mailbox", EXC_KEYS);
+	if (exc == NULL) {
 		sv_push(&p->exc_require, "policy");
 		sv_push(&p->exc_require, "tier");
 		sv_push(&p->exc_require, "reason");
 		return;
 	}
-	pl_check_keys(ld, exc, EXC_KEYS, "exceptions");
 	if ((n = hd_ymap_get(exc, "tiers")) != NULL &&
 	    pl_want_map(ld, n, "exceptions.tiers", "1: rep, 2: per-policy, 3: approval")) {
 		for (i = 0; i < n->n; i++) {
@@ -70,9 +70,8 @@ void pl_load_exceptions(struct ploader *ld, const struct hd_ynode *root)
 		}
 		pl_check_keys(ld, n, NULL, "exceptions.tiers");
 	}
-	if ((n = hd_ymap_get(exc, "policies")) != NULL &&
-	    pl_want_map(ld, n, "exceptions.policies", "name: { tier2_rep, max_tier, kind }")) {
-		pl_check_keys(ld, n, NULL, "exceptions.policies");
+	if ((n = pl_get_map(ld, exc, "policies", "exceptions.policies",
+			    "name: { tier2_rep, max_tier, kind }", NULL)) != NULL) {
 		p->exc_policies = xcalloc(n->n, sizeof(*p->exc_policies));
 		for (i = 0; i < n->n; i++) {
 			if (pl_key_repeated(n, i))
@@ -84,11 +83,11 @@ void pl_load_exceptions(struct ploader *ld, const struct hd_ynode *root)
 			ep->kind = HD_AMOUNT_REFUND;
 			if (pl_want_name(ld, n->keys[i], "exceptions.policies") != NULL)
 				ep->name = xstrdup(n->keys[i]->scalar);
-			if (hd_ynode_is_null(v) || !pl_want_map(ld, v, path, "tier2_rep, max_tier, kind")) {
+			if (hd_ynode_is_null(v) ||
+			    !pl_want_map_keys(ld, v, path, "tier2_rep, max_tier, kind", EXCPOL_KEYS)) {
 				free(path);
 				continue;
 			}
-			pl_check_keys(ld, v, EXCPOL_KEYS, path);
 			if ((f = hd_ymap_get(v, "tier2_rep")) != NULL && !hd_yscalar_bool(f, &ep->tier2_rep))
 				pl_err(ld, f, "bad value '%s' for %s.tier2_rep (expected true or false)",
 				       f->type == HD_Y_SCALAR ? f->scalar : hd_ynode_type_name(f), path);

@@ -33,6 +33,15 @@ struct ploader {
 	struct hd_policy *p;
 };
 
+/* An array of structs that each have a `char *name` (teams, priorities, roles,
+   levels, exception policies): one lookup and one name list serve them all. */
+struct pl_named {
+	const void *base;
+	size_t n, size, name_off;
+};
+#define PL_NAMED(arr, count) ((struct pl_named){ (arr), (count), sizeof(*(arr)), \
+						 offsetof(__typeof__(*(arr)), name) })
+
 /* Amount kinds in enum hd_amount_kind order; review cadences. NULL-terminated. */
 extern const char *const PL_AMOUNT_KINDS[];
 extern const char *const PL_CADENCES[];
@@ -65,6 +74,14 @@ const struct hd_ynode *pl_item_at(const struct hd_ynode *n, size_t i);
 /* The node must be a mapping; otherwise report what was expected. */
 bool pl_want_map(struct ploader *ld, const struct hd_ynode *n, const char *path,
 		 const char *what);
+/* pl_want_map, then pl_check_keys against allowed (NULL: any name). */
+bool pl_want_map_keys(struct ploader *ld, const struct hd_ynode *n, const char *path,
+		      const char *what, const char *const *allowed);
+/* The mapping under key of parent, checked as by pl_want_map_keys; NULL when
+   the key is absent or after an error. */
+const struct hd_ynode *pl_get_map(struct ploader *ld, const struct hd_ynode *parent,
+				  const char *key, const char *path, const char *what,
+				  const char *const *allowed);
 /* A required key of a map, or NULL after "missing required key". */
 const struct hd_ynode *pl_want_key(struct ploader *ld, const struct hd_ynode *map,
 				   const char *key, const char *path, const char *what);
@@ -78,12 +95,22 @@ bool pl_want_strings(struct ploader *ld, const struct hd_ynode *n, const char *p
 bool pl_valid_name(const char *s);
 /* Check a name and report it when bad; returns the name or NULL. */
 const char *pl_want_name(struct ploader *ld, const struct hd_ynode *n, const char *path);
+/* The element of a named array that the scalar n names, or NULL after an error
+   (not a scalar: expected `expect`; undefined: reported with the defined names). */
+const void *pl_want_ref(struct ploader *ld, const struct hd_ynode *n, const char *path,
+			const char *expect, const char *what, struct pl_named a);
 
 /* A lower-case bare address local@domain (caller frees), or NULL when malformed. */
 char *pl_parse_address(const char *s);
 /* Parse and report one address; returns an allocated lower-case copy or NULL. */
 char *pl_want_address(struct ploader *ld, const struct hd_ynode *at, const char *s,
 		      const char *path);
+/* An optional string-valued key of map, stored in *dst; errors say "path.key". */
+void pl_load_string_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
+			const char *path, const char *what, char **dst);
+/* An optional key of map holding a string or a list of them, appended to sv. */
+void pl_load_strings_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
+			 const char *path, const char *what, struct strvec *sv);
 /* An address-valued key of map, stored lower-case in *dst. */
 void pl_load_address_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
 			 const char *path, bool required, char **dst);
@@ -93,9 +120,13 @@ bool pl_parse_date(const char *s, long *days_r);
 bool pl_parse_number(const char *s, size_t len, double *v_r);
 /* A percentage "10%" or "12.5%" in [0, 100]. */
 bool pl_parse_percent(const char *s, double *v_r);
-/* Names of the priorities / teams defined so far, for messages; sv_free after. */
-void pl_priority_names(const struct hd_policy *p, struct strvec *sv);
-void pl_team_names(const struct hd_policy *p, struct strvec *sv);
+
+/* ---- policy.c ---- */
+
+/* The element of a named array whose name is name (NULL name: none), or NULL. */
+const void *pl_named_find(struct pl_named a, const char *name);
+/* The names of a named array's elements that have one, for messages; sv_free after. */
+void pl_named_list(struct pl_named a, struct strvec *sv);
 
 /* ---- policy-cond.c ---- */
 

@@ -17,13 +17,13 @@ static const char *const KPI_KEYS[] = { "target", "review", "owner", NULL };
 /* kpis: name -> { target, review, owner }. */
 void pl_load_kpis(struct ploader *ld, const struct hd_ynode *root)
 {
-	const struct hd_ynode *kpis = hd_ymap_get(root, "kpis");
+	const struct hd_ynode *kpis;
 	struct hd_policy *p = ld->p;
 	size_t i, j;
 
-	if (kpis == NULL || !pl_want_map(ld, kpis, "kpis", "name: { target, review, owner }"))
+	kpis = pl_get_map(ld, root, "kpis", "kpis", "name: { target, review, owner }", NULL);
+	if (kpis == NULL)
 		return;
-	pl_check_keys(ld, kpis, NULL, "kpis");
 	p->kpis = xcalloc(kpis->n, sizeof(*p->kpis));
 	for (i = 0; i < kpis->n; i++) {
 		if (pl_key_repeated(kpis, i))
@@ -35,11 +35,10 @@ void pl_load_kpis(struct ploader *ld, const struct hd_ynode *root)
 
 		if (pl_want_name(ld, kpis->keys[i], "kpis") != NULL)
 			k->name = xstrdup(kpis->keys[i]->scalar);
-		if (!pl_want_map(ld, v, path, "target, review, owner")) {
+		if (!pl_want_map_keys(ld, v, path, "target, review, owner", KPI_KEYS)) {
 			free(path);
 			continue;
 		}
-		pl_check_keys(ld, v, KPI_KEYS, path);
 		if ((n = pl_want_key(ld, v, "target", path, "like 95% or 4h")) != NULL) {
 			double d;
 			long m;
@@ -68,12 +67,7 @@ void pl_load_kpis(struct ploader *ld, const struct hd_ynode *root)
 			}
 			free(kp);
 		}
-		if ((n = hd_ymap_get(v, "owner")) != NULL) {
-			kp = pl_path_key(path, "owner");
-			if ((s = pl_want_scalar(ld, n, kp, "who owns the KPI")) != NULL)
-				k->owner = xstrdup(s);
-			free(kp);
-		}
+		pl_load_string_key(ld, v, "owner", path, "who owns the KPI", &k->owner);
 		free(path);
 	}
 }

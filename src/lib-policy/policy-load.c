@@ -68,35 +68,57 @@ static char *join_names(const char *const *names)
 	return sb_steal(&sb);
 }
 
+/* Report a name that is not among names: "<problem> <what> '<value>' for <path>
+   (did you mean ...?; <listed>: ...)". */
+static void bad_name(struct ploader *ld, const struct hd_ynode *at, const char *problem,
+		     const char *what, const char *value, const char *path,
+		     const char *const *names, const char *listed)
+{
+	const char *dym = hd_did_you_mean(value, names);
+	char *all = join_names(names);
+
+	if (dym != NULL)
+		pl_err(ld, at, "%s %s '%s' for %s (did you mean '%s'?; %s: %s)", problem, what,
+		       value, path, dym, listed, all);
+	else
+		pl_err(ld, at, "%s %s '%s' for %s (%s: %s)", problem, what, value, path, listed,
+		       all);
+	free(all);
+}
+
 /* Report a value outside a fixed set, with a suggestion. */
 void pl_bad_choice(struct ploader *ld, const struct hd_ynode *at, const char *what,
 		   const char *value, const char *path, const char *const *choices)
 {
-	const char *dym = hd_did_you_mean(value, choices);
-	char *all = join_names(choices);
-
-	if (dym != NULL)
-		pl_err(ld, at, "unknown %s '%s' for %s (did you mean '%s'?; expected one of: %s)",
-		       what, value, path, dym, all);
-	else
-		pl_err(ld, at, "unknown %s '%s' for %s (expected one of: %s)", what, value, path, all);
-	free(all);
+	bad_name(ld, at, "unknown", what, value, path, choices, "expected one of");
 }
 
 /* Report a reference to an undefined name, with the defined ones. */
 void pl_bad_ref(struct ploader *ld, const struct hd_ynode *at, const char *what,
 		const char *value, const char *path, const struct strvec *defined)
 {
-	const char *const *names = (const char *const *)defined->v;
-	const char *dym = hd_did_you_mean(value, names);
-	char *all = join_names(names);
+	bad_name(ld, at, "undefined", what, value, path, (const char *const *)defined->v,
+		 "defined");
+}
 
-	if (dym != NULL)
-		pl_err(ld, at, "undefined %s '%s' for %s (did you mean '%s'?; defined: %s)",
-		       what, value, path, dym, all);
-	else
-		pl_err(ld, at, "undefined %s '%s' for %s (defined: %s)", what, value, path, all);
-	free(all);
+/* The element of a named array that the scalar n names, or NULL after an error
+   (not a scalar: expected `expect`; undefined: reported with the defined names). */
+const void *pl_want_ref(struct ploader *ld, const struct hd_ynode *n, const char *path,
+			const char *expect, const char *what, struct pl_named a)
+{
+	const char *s = pl_want_scalar(ld, n, path, expect);
+	const void *e;
+	struct strvec defined;
+
+	if (s == NULL)
+		return NULL;
+	e = pl_named_find(a, s);
+	if (e == NULL) {
+		pl_named_list(a, &defined);
+		pl_bad_ref(ld, n, what, s, path, &defined);
+		sv_free(&defined);
+	}
+	return e;
 }
 
 /* True when key i of a map repeats an earlier key (a duplicate, reported once). */
@@ -130,6 +152,30 @@ bool pl_want_map(struct ploader *ld, const struct hd_ynode *n, const char *path,
 		return true;
 	pl_err(ld, n, "%s must be a mapping (%s), not %s", path, what, hd_ynode_type_name(n));
 	return false;
+}
+
+/* The node must be a mapping; then report its unknown / duplicate keys (allowed
+   NULL: any name). */
+bool pl_want_map_keys(struct ploader *ld, const struct hd_ynode *n, const char *path,
+		      const char *what, const char *const *allowed)
+{
+	if (!pl_want_map(ld, n, path, what))
+		return false;
+	pl_check_keys(ld, n, allowed, path);
+	return true;
+}
+
+/* The mapping under key of parent with its keys checked against allowed (NULL:
+   any name); NULL when the key is absent or after an error. */
+const struct hd_ynode *pl_get_map(struct ploader *ld, const struct hd_ynode *parent,
+				  const char *key, const char *path, const char *what,
+				  const char *const *allowed)
+{
+	const struct hd_ynode *n = hd_ymap_get(parent, key);
+
+	if (n == NULL || !pl_want_map_keys(ld, n, path, what, allowed))
+		return NULL;
+	return n;
 }
 
 /* The node must be a non-empty scalar; returns its text or NULL after an error. */
@@ -321,26 +367,34 @@ bool pl_parse_percent(const char *s, double *v_r)
 	return *v_r <= 100.0;
 }
 
-/* Names of the defined priorities, for messages. */
-void pl_priority_names(const struct hd_policy *p, struct strvec *sv)
+/* An optional string-valued key, stored in *dst. */
+void pl_load_string_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
+			const char *path, const char *what, char **dst)
 {
-	size_t i;
+	const struct hd_ynode *n = hd_ymap_get(map, key);
+	char *kp;
+	const char *s;
 
-	sv_init(sv);
-	for (i = 0; i < p->npriorities; i++)
-		if (p->priorities[i].name != NULL)
-			sv_push(sv, p->priorities[i].name);
+	if (n == NULL)
+		return;
+	kp = pl_path_key(path, key);
+	if ((s = pl_want_scalar(ld, n, kp, what)) != NULL)
+		*dst = xstrdup(s);
+	free(kp);
 }
 
-/* Names of the defined teams, for messages. */
-void pl_team_names(const struct hd_policy *p, struct strvec *sv)
+/* An optional key holding a string or a list of them, appended to sv. */
+void pl_load_strings_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
+			 const char *path, const char *what, struct strvec *sv)
 {
-	size_t i;
+	const struct hd_ynode *n = hd_ymap_get(map, key);
+	char *kp;
 
-	sv_init(sv);
-	for (i = 0; i < p->nteams; i++)
-		if (p->teams[i].name != NULL)
-			sv_push(sv, p->teams[i].name);
+	if (n == NULL)
+		return;
+	kp = pl_path_key(path, key);
+	pl_want_strings(ld, n, kp, what, sv);
+	free(kp);
 }
 
 /* An address-valued key, stored lower-case in *dst. */

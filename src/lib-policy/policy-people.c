@@ -21,17 +21,16 @@ static const char *const AGENT_KEYS[] = { "role", "team", "name", NULL };
 /* roles: { currency, role -> { refund, credit, discount, approve } } in rising order. */
 void pl_load_roles(struct ploader *ld, const struct hd_ynode *root)
 {
-	const struct hd_ynode *roles = hd_ymap_get(root, "roles"), *cur;
+	const struct hd_ynode *roles, *cur;
 	struct hd_policy *p = ld->p;
 	size_t i, j;
 	int k;
 
 	p->currency = xstrdup("USD");
+	roles = pl_get_map(ld, root, "roles", "roles", "currency and role: { refund, credit, "
+			   "discount }", NULL);
 	if (roles == NULL)
 		return;
-	if (!pl_want_map(ld, roles, "roles", "currency and role: { refund, credit, discount }"))
-		return;
-	pl_check_keys(ld, roles, NULL, "roles");
 	if ((cur = hd_ymap_get(roles, "currency")) != NULL) {
 		const char *s = pl_want_scalar(ld, cur, "roles.currency", "a currency code like USD");
 
@@ -61,11 +60,11 @@ void pl_load_roles(struct ploader *ld, const struct hd_ynode *root)
 		p->nroles++;
 		if (pl_want_name(ld, roles->keys[i], "roles") != NULL)
 			r->name = xstrdup(rname);
-		if (!pl_want_map(ld, v, path, "refund, credit, discount, approve")) {
+		if (!pl_want_map_keys(ld, v, path, "refund, credit, discount, approve",
+				      ROLE_KEYS)) {
 			free(path);
 			continue;
 		}
-		pl_check_keys(ld, v, ROLE_KEYS, path);
 		for (k = 0; k < HD_AMOUNT_KIND_COUNT; k++) {
 			char *kp = pl_path_key(path, PL_AMOUNT_KINDS[k]);
 			const char *s;
@@ -125,10 +124,8 @@ void pl_load_agents(struct ploader *ld, const struct hd_ynode *root)
 		const struct hd_ynode *key = agents->keys[i], *v = agents->items[i], *n;
 		char *addr = pl_want_address(ld, key, key->scalar, "agents");
 		char *path;
-		const char *s;
 		struct hd_agent *a;
 		const struct hd_team *mt;
-		struct strvec defined;
 
 		if (addr == NULL)
 			continue;
@@ -156,43 +153,25 @@ void pl_load_agents(struct ploader *ld, const struct hd_ynode *root)
 		a = &p->agents[p->nagents++];
 		a->address = addr;
 		path = pl_path_key("agents", addr);
-		if (!pl_want_map(ld, v, path, "role, team, name")) {
+		if (!pl_want_map_keys(ld, v, path, "role, team, name", AGENT_KEYS)) {
 			free(path);
 			continue;
 		}
-		pl_check_keys(ld, v, AGENT_KEYS, path);
 		if ((n = pl_want_key(ld, v, "role", path, "one of the roles")) != NULL) {
 			char *rp = pl_path_key(path, "role");
 
-			if ((s = pl_want_scalar(ld, n, rp, "a role name")) != NULL &&
-			    (a->role = hd_policy_role(p, s)) == NULL) {
-				sv_init(&defined);
-				for (j = 0; j < p->nroles; j++)
-					if (p->roles[j].name)
-						sv_push(&defined, p->roles[j].name);
-				pl_bad_ref(ld, n, "role", s, rp, &defined);
-				sv_free(&defined);
-			}
+			a->role = pl_want_ref(ld, n, rp, "a role name", "role",
+					      PL_NAMED(p->roles, p->nroles));
 			free(rp);
 		}
 		if ((n = hd_ymap_get(v, "team")) != NULL) {
 			char *tp = pl_path_key(path, "team");
 
-			if ((s = pl_want_scalar(ld, n, tp, "a team name")) != NULL &&
-			    (a->team = hd_policy_team(p, s)) == NULL) {
-				pl_team_names(p, &defined);
-				pl_bad_ref(ld, n, "team", s, tp, &defined);
-				sv_free(&defined);
-			}
+			a->team = pl_want_ref(ld, n, tp, "a team name", "team",
+					      PL_NAMED(p->teams, p->nteams));
 			free(tp);
 		}
-		if ((n = hd_ymap_get(v, "name")) != NULL) {
-			char *np = pl_path_key(path, "name");
-
-			if ((s = pl_want_scalar(ld, n, np, "the agent's display name")) != NULL)
-				a->name = xstrdup(s);
-			free(np);
-		}
+		pl_load_string_key(ld, v, "name", path, "the agent's display name", &a->name);
 		free(path);
 	}
 }

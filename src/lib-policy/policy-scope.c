@@ -33,9 +33,9 @@ void pl_load_meta(struct ploader *ld, const struct hd_ynode *root)
 		       "policy, e.g. policy: { name: acme-support, version: 3 })");
 		return;
 	}
-	if (!pl_want_map(ld, m, "policy", "name, version, effective, owner, review"))
+	if (!pl_want_map_keys(ld, m, "policy", "name, version, effective, owner, review",
+			      META_KEYS))
 		return;
-	pl_check_keys(ld, m, META_KEYS, "policy");
 	if ((v = pl_want_key(ld, m, "name", "policy", "the policy's name")) != NULL &&
 	    (s = pl_want_name(ld, v, "policy.name")) != NULL)
 		p->name = xstrdup(s);
@@ -55,9 +55,7 @@ void pl_load_meta(struct ploader *ld, const struct hd_ynode *root)
 		else
 			p->effective = xstrdup(s);
 	}
-	if ((v = hd_ymap_get(m, "owner")) != NULL &&
-	    (s = pl_want_scalar(ld, v, "policy.owner", "a string")) != NULL)
-		p->owner = xstrdup(s);
+	pl_load_string_key(ld, m, "owner", "policy", "a string", &p->owner);
 	if ((v = hd_ymap_get(m, "review")) != NULL &&
 	    (s = pl_want_scalar(ld, v, "policy.review", "a review cadence like quarterly")) != NULL) {
 		size_t i;
@@ -85,9 +83,8 @@ void pl_load_scope(struct ploader *ld, const struct hd_ynode *root)
 		       "mailboxes: scope: { teams: { billing: { mailboxes: [...], calendar: ... } } })");
 		return;
 	}
-	if (!pl_want_map(ld, scope, "scope", "teams"))
+	if (!pl_want_map_keys(ld, scope, "scope", "teams", SCOPE_KEYS))
 		return;
-	pl_check_keys(ld, scope, SCOPE_KEYS, "scope");
 	teams = pl_want_key(ld, scope, "teams", "scope", "name: { mailboxes, calendar }");
 	if (teams == NULL || !pl_want_map(ld, teams, "scope.teams", "name: { mailboxes, calendar }"))
 		return;
@@ -109,11 +106,10 @@ void pl_load_scope(struct ploader *ld, const struct hd_ynode *root)
 		sv_init(&t->mailboxes);
 		if (pl_want_name(ld, teams->keys[i], "scope.teams") != NULL)
 			t->name = xstrdup(teams->keys[i]->scalar);
-		if (!pl_want_map(ld, v, path, "mailboxes, calendar")) {
+		if (!pl_want_map_keys(ld, v, path, "mailboxes, calendar", TEAM_KEYS)) {
 			free(path);
 			continue;
 		}
-		pl_check_keys(ld, v, TEAM_KEYS, path);
 		mb = pl_want_key(ld, v, "mailboxes", path, "the team's support addresses");
 		if (mb != NULL) {
 			struct strvec raw;
@@ -189,11 +185,10 @@ void pl_load_priorities(struct ploader *ld, const struct hd_ynode *root)
 
 		pr->line = it->line;
 		pr->column = it->column;
-		if (!pl_want_map(ld, it, path, "name, when, rule")) {
+		if (!pl_want_map_keys(ld, it, path, "name, when, rule", PRIO_KEYS)) {
 			free(path);
 			continue;
 		}
-		pl_check_keys(ld, it, PRIO_KEYS, path);
 		if ((v = pl_want_key(ld, it, "name", path, "the priority's name")) != NULL) {
 			char *np = pl_path_key(path, "name");
 

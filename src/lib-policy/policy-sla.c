@@ -54,9 +54,8 @@ static void load_sla_target(struct ploader *ld, struct hd_sla_target *t,
 	const struct hd_ynode *n;
 	int i;
 
-	if (!pl_want_map(ld, v, path, "first_response, resolution, clock"))
+	if (!pl_want_map_keys(ld, v, path, "first_response, resolution, clock", SLA_KEYS))
 		return;
-	pl_check_keys(ld, v, SLA_KEYS, path);
 	for (i = 0; i < 2; i++) {
 		char *kp = pl_path_key(path, which[i]);
 		const char *s;
@@ -92,15 +91,14 @@ static void load_sla_target(struct ploader *ld, struct hd_sla_target *t,
 /* sla: channel -> { enforced, priority -> target }. */
 void pl_load_sla(struct ploader *ld, const struct hd_ynode *root)
 {
-	const struct hd_ynode *sla = hd_ymap_get(root, "sla");
+	const struct hd_ynode *sla;
 	struct hd_policy *p = ld->p;
 	size_t i, j, k;
 
+	sla = pl_get_map(ld, root, "sla", "sla", "channel: { priority: { first_response, "
+			 "resolution } }", CHANNELS);
 	if (sla == NULL)
 		return;
-	if (!pl_want_map(ld, sla, "sla", "channel: { priority: { first_response, resolution } }"))
-		return;
-	pl_check_keys(ld, sla, CHANNELS, "sla");
 	p->channels = xcalloc(sla->n, sizeof(*p->channels));
 	for (i = 0; i < sla->n; i++) {
 		if (pl_key_repeated(sla, i))
@@ -113,12 +111,12 @@ void pl_load_sla(struct ploader *ld, const struct hd_ynode *root)
 
 		for (k = 0; CHANNELS[k] != NULL && strcmp(CHANNELS[k], cname) != 0; k++)
 			;
-		if (CHANNELS[k] == NULL || !pl_want_map(ld, v, path, "priority: { first_response, "
-							"resolution, clock }, enforced")) {
+		if (CHANNELS[k] == NULL ||
+		    !pl_want_map_keys(ld, v, path, "priority: { first_response, resolution, "
+				      "clock }, enforced", NULL)) {
 			free(path);
 			continue;
 		}
-		pl_check_keys(ld, v, NULL, path);
 		ch = &p->channels[p->nchannels++];
 		ch->name = xstrdup(cname);
 		ch->enforced = strcmp(cname, "email") == 0;
@@ -126,7 +124,7 @@ void pl_load_sla(struct ploader *ld, const struct hd_ynode *root)
 		if ((en = hd_ymap_get(v, "enforced")) != NULL && !hd_yscalar_bool(en, &ch->enforced))
 			pl_err(ld, en, "bad value '%s' for %s.enforced (expected true or false)",
 			       en->type == HD_Y_SCALAR ? en->scalar : hd_ynode_type_name(en), path);
-		pl_priority_names(p, &defined);
+		pl_named_list(PL_NAMED(p->priorities, p->npriorities), &defined);
 		for (j = 0; j < v->n; j++) {
 			if (pl_key_repeated(v, j))
 				continue;	/* reported by pl_check_keys */

@@ -37,9 +37,9 @@ static void load_phrase(struct ploader *ld, struct hd_phrase *ph, const struct h
 	sv_init(&ph->examples_good);
 	ph->line = it->line;
 	ph->column = it->column;
-	if (!pl_want_map(ld, it, path, "id, match, suggest, unless, action, examples"))
+	if (!pl_want_map_keys(ld, it, path, "id, match, suggest, unless, action, examples",
+			      PHRASE_KEYS))
 		return;
-	pl_check_keys(ld, it, PHRASE_KEYS, path);
 	if ((n = pl_want_key(ld, it, "id", path, "the rule id shown to agents and auditors")) != NULL) {
 		kp = pl_path_key(path, "id");
 		if ((s = pl_want_name(ld, n, kp)) != NULL)
@@ -56,17 +56,8 @@ static void load_phrase(struct ploader *ld, struct hd_phrase *ph, const struct h
 		}
 		free(kp);
 	}
-	if ((n = hd_ymap_get(it, "suggest")) != NULL) {
-		kp = pl_path_key(path, "suggest");
-		if ((s = pl_want_scalar(ld, n, kp, "the better wording")) != NULL)
-			ph->suggest = xstrdup(s);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(it, "unless")) != NULL) {
-		kp = pl_path_key(path, "unless");
-		pl_want_strings(ld, n, kp, "a context phrase", &ph->unless);
-		free(kp);
-	}
+	pl_load_string_key(ld, it, "suggest", path, "the better wording", &ph->suggest);
+	pl_load_strings_key(ld, it, "unless", path, "a context phrase", &ph->unless);
 	if ((n = hd_ymap_get(it, "action")) != NULL) {
 		kp = pl_path_key(path, "action");
 		if ((s = pl_want_scalar(ld, n, kp, "reject, hold, tag or notify")) != NULL &&
@@ -76,21 +67,11 @@ static void load_phrase(struct ploader *ld, struct hd_phrase *ph, const struct h
 	}
 	if ((n = hd_ymap_get(it, "examples")) != NULL) {
 		kp = pl_path_key(path, "examples");
-		if (pl_want_map(ld, n, kp, "bad: [...], good: [...]")) {
-			const struct hd_ynode *e;
-			char *ep;
-
-			pl_check_keys(ld, n, EXAMPLE_KEYS, kp);
-			if ((e = hd_ymap_get(n, "bad")) != NULL) {
-				ep = pl_path_key(kp, "bad");
-				pl_want_strings(ld, e, ep, "an example text", &ph->examples_bad);
-				free(ep);
-			}
-			if ((e = hd_ymap_get(n, "good")) != NULL) {
-				ep = pl_path_key(kp, "good");
-				pl_want_strings(ld, e, ep, "an example text", &ph->examples_good);
-				free(ep);
-			}
+		if (pl_want_map_keys(ld, n, kp, "bad: [...], good: [...]", EXAMPLE_KEYS)) {
+			pl_load_strings_key(ld, n, "bad", kp, "an example text",
+					    &ph->examples_bad);
+			pl_load_strings_key(ld, n, "good", kp, "an example text",
+					    &ph->examples_good);
 		}
 		free(kp);
 	}
@@ -104,8 +85,7 @@ void pl_load_tone(struct ploader *ld, const struct hd_ynode *root)
 	size_t before = pl_nerrors(ld), i, j;
 
 	p->tone_action = HD_ACTION_REJECT;
-	if (tone != NULL && pl_want_map(ld, tone, "tone", "action, phrases")) {
-		pl_check_keys(ld, tone, TONE_KEYS, "tone");
+	if (tone != NULL && pl_want_map_keys(ld, tone, "tone", "action, phrases", TONE_KEYS)) {
 		if ((n = hd_ymap_get(tone, "action")) != NULL) {
 			const char *s = pl_want_scalar(ld, n, "tone.action", "reject, hold, tag or notify");
 

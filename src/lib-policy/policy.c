@@ -314,6 +314,36 @@ void hd_policy_unref(struct hd_policy **pp)
 		policy_free(p);
 }
 
+/* The element of a named array whose name is name (NULL name: none), or NULL. */
+const void *pl_named_find(struct pl_named a, const char *name)
+{
+	const char *e = a.base;
+	size_t i;
+
+	for (i = 0; name != NULL && i < a.n; i++, e += a.size) {
+		const char *en = *(char *const *)(const void *)(e + a.name_off);
+
+		if (en != NULL && strcmp(en, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* The names of a named array's elements that have one, for messages. */
+void pl_named_list(struct pl_named a, struct strvec *sv)
+{
+	const char *e = a.base;
+	size_t i;
+
+	sv_init(sv);
+	for (i = 0; i < a.n; i++, e += a.size) {
+		const char *en = *(char *const *)(const void *)(e + a.name_off);
+
+		if (en != NULL)
+			sv_push(sv, en);
+	}
+}
+
 /* Team whose mailbox list has addr. */
 const struct hd_team *hd_policy_team_for_mailbox(const struct hd_policy *p, const char *addr)
 {
@@ -338,12 +368,7 @@ const struct hd_team *hd_policy_team_for_mailbox(const struct hd_policy *p, cons
 /* Team by name. */
 const struct hd_team *hd_policy_team(const struct hd_policy *p, const char *name)
 {
-	size_t i;
-
-	for (i = 0; p != NULL && name != NULL && i < p->nteams; i++)
-		if (p->teams[i].name != NULL && strcmp(p->teams[i].name, name) == 0)
-			return &p->teams[i];
-	return NULL;
+	return p == NULL ? NULL : pl_named_find(PL_NAMED(p->teams, p->nteams), name);
 }
 
 /* Agent by address. */
@@ -365,23 +390,13 @@ const struct hd_agent *hd_policy_agent(const struct hd_policy *p, const char *ad
 /* Role by name. */
 const struct hd_role *hd_policy_role(const struct hd_policy *p, const char *name)
 {
-	size_t i;
-
-	for (i = 0; p != NULL && name != NULL && i < p->nroles; i++)
-		if (p->roles[i].name != NULL && strcmp(p->roles[i].name, name) == 0)
-			return &p->roles[i];
-	return NULL;
+	return p == NULL ? NULL : pl_named_find(PL_NAMED(p->roles, p->nroles), name);
 }
 
 /* Priority by name. */
 const struct hd_priority *hd_policy_priority(const struct hd_policy *p, const char *name)
 {
-	size_t i;
-
-	for (i = 0; p != NULL && name != NULL && i < p->npriorities; i++)
-		if (p->priorities[i].name != NULL && strcmp(p->priorities[i].name, name) == 0)
-			return &p->priorities[i];
-	return NULL;
+	return p == NULL ? NULL : pl_named_find(PL_NAMED(p->priorities, p->npriorities), name);
 }
 
 /* Calendar by name. */
@@ -398,23 +413,13 @@ const struct hd_calendar *hd_policy_calendar(const struct hd_policy *p, const ch
 /* Escalation level by name. */
 const struct hd_esc_level *hd_policy_level(const struct hd_policy *p, const char *name)
 {
-	size_t i;
-
-	for (i = 0; p != NULL && name != NULL && i < p->nlevels; i++)
-		if (p->levels[i].name != NULL && strcmp(p->levels[i].name, name) == 0)
-			return &p->levels[i];
-	return NULL;
+	return p == NULL ? NULL : pl_named_find(PL_NAMED(p->levels, p->nlevels), name);
 }
 
 /* Exception policy by name. */
 const struct hd_exc_policy *hd_policy_exc_policy(const struct hd_policy *p, const char *name)
 {
-	size_t i;
-
-	for (i = 0; p != NULL && name != NULL && i < p->nexc_policies; i++)
-		if (p->exc_policies[i].name != NULL && strcmp(p->exc_policies[i].name, name) == 0)
-			return &p->exc_policies[i];
-	return NULL;
+	return p == NULL ? NULL : pl_named_find(PL_NAMED(p->exc_policies, p->nexc_policies), name);
 }
 
 /* SLA target of a channel (NULL channel = email) for a priority. */
