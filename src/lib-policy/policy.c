@@ -26,38 +26,30 @@ static const char *const TOP_KEYS[] = { "policy", "scope", "calendars", "priorit
 					"roles", "agents", "escalation", "tone", "exceptions",
 					"kpis", NULL };
 
+/* Action names by enum hd_action. */
+static const char *const ACTION_NAMES[] = {
+	[HD_ACTION_NONE] = "none", [HD_ACTION_TAG] = "tag", [HD_ACTION_NOTIFY] = "notify",
+	[HD_ACTION_HOLD] = "hold", [HD_ACTION_REJECT] = "reject",
+};
+
 /* Name of an action. */
 const char *hd_action_name(enum hd_action a)
 {
-	switch (a) {
-	case HD_ACTION_TAG:
-		return "tag";
-	case HD_ACTION_NOTIFY:
-		return "notify";
-	case HD_ACTION_HOLD:
-		return "hold";
-	case HD_ACTION_REJECT:
-		return "reject";
-	case HD_ACTION_NONE:
-	default:
-		return "none";
-	}
+	if ((unsigned)a < sizeof(ACTION_NAMES) / sizeof(ACTION_NAMES[0]))
+		return ACTION_NAMES[a];
+	return "none";
 }
 
 /* Parse reject | hold | tag | notify (case-insensitive). */
 bool hd_action_parse(const char *s, enum hd_action *a_r)
 {
-	static const struct { const char *name; enum hd_action a; } map[] = {
-		{ "tag", HD_ACTION_TAG }, { "notify", HD_ACTION_NOTIFY },
-		{ "hold", HD_ACTION_HOLD }, { "reject", HD_ACTION_REJECT },
-	};
-	size_t i;
+	int a;
 
 	if (s == NULL)
 		return false;
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (strcasecmp(s, map[i].name) == 0) {
-			*a_r = map[i].a;
+	for (a = HD_ACTION_TAG; a <= HD_ACTION_REJECT; a++) {
+		if (strcasecmp(s, ACTION_NAMES[a]) == 0) {
+			*a_r = (enum hd_action)a;
 			return true;
 		}
 	}
@@ -67,17 +59,9 @@ bool hd_action_parse(const char *s, enum hd_action *a_r)
 /* Name of an amount kind. */
 const char *hd_amount_kind_name(enum hd_amount_kind k)
 {
-	switch (k) {
-	case HD_AMOUNT_REFUND:
-		return "refund";
-	case HD_AMOUNT_CREDIT:
-		return "credit";
-	case HD_AMOUNT_DISCOUNT:
-		return "discount";
-	case HD_AMOUNT_KIND_COUNT:
-	default:
-		return "unknown";
-	}
+	if ((unsigned)k < HD_AMOUNT_KIND_COUNT)
+		return PL_AMOUNT_KINDS[k];
+	return "unknown";
 }
 
 /* A duration "90m", "4h", "1h30m" in minutes; false when malformed or too long. */
