@@ -5,6 +5,16 @@
  * loaded from YAML and validated completely. A loaded policy is immutable and
  * reference counted, so the daemon can share it read-only between threads and
  * swap in a new one atomically on SIGHUP while old connections finish.
+ *
+ * Owns: everything reachable from a struct hd_policy (strings, calendars,
+ * condition trees and their matchers, the compiled tone index); the last
+ * hd_policy_unref frees it all. Implemented by policy.c (load, free,
+ * lookups) and one loader per section, policy-<section>.c, which share the
+ * internal header policy-int.h.
+ *
+ * Must never: be changed after loading (every thread reads it without
+ * locks), hand out a partially valid policy (any error gives NULL), or have
+ * its parts freed one by one.
  */
 #include <stdbool.h>
 #include <stddef.h>
