@@ -22,6 +22,7 @@
 
 #define KPI_NO_REPLY "(no reply)"
 #define KPI_UNKNOWN "(unknown)"
+#define KPI_OWN_AUTHORITY "(agent's own authority)"
 
 static const char *const by_names[] = { "team", "priority", "agent", "week" };
 
@@ -324,6 +325,9 @@ static bool on_outbound(void *ctx, const char *agent, const char *rule, const ch
 {
 	struct hd_kpi_report *r = ctx;
 
+	/* a refused message never reached the customer: not a reply */
+	if (action && strcmp(action, "reject") == 0)
+		return true;
 	r->replies += (long)n;
 	if (agent)
 		agent_of(r, agent)->replies += (long)n;
@@ -399,6 +403,18 @@ static bool on_exception(const struct hd_kpi_exception_row *e, void *ctx)
 	return true;
 }
 
+/* Count exceptions an agent granted within their own authority. */
+static bool on_granted(void *ctx, const char *agent, const char *policy, const char *detail, long long n)
+{
+	const char *t = detail ? strstr(detail, "\"tier\":") : NULL;
+	struct hd_kpi_exception_row e = {
+		.agent = agent, .policy = policy, .status = "granted", .approver = KPI_OWN_AUTHORITY,
+		.tier = t ? atoi(t + 7) : 0, .count = n,
+	};
+
+	return on_exception(&e, ctx);
+}
+
 /* Order agents by address. */
 static int agent_cmp(const void *a, const void *b)
 {
@@ -425,7 +441,8 @@ static bool build_query(struct build *b, struct hd_store *s, char **error_r)
 		if (hd_store_kpi_count_records(s, kinds[i].kind, r->since, r->until, kinds[i].fn, r,
 					       error_r) != HD_STORE_OK)
 			goto fail;
-	if (hd_store_kpi_exceptions(s, r->since, r->until, on_exception, r, error_r) != HD_STORE_OK)
+	if (hd_store_kpi_exceptions(s, r->since, r->until, on_exception, r, error_r) != HD_STORE_OK ||
+	    hd_store_kpi_granted(s, r->since, r->until, on_granted, r, error_r) != HD_STORE_OK)
 		goto fail;
 	hd_store_rollback(s);	/* read only: nothing to commit */
 	return true;

@@ -141,3 +141,29 @@ int hd_store_kpi_exceptions(struct hd_store *s, time_t since, time_t until,
 			    " ORDER BY agent, policy, tier, status, approver",
 			    p, 2, row_exception, &cb, NULL, error_r);
 }
+
+/* One (agent, policy, detail, count) row to the caller. */
+static bool row_granted(void *ctx, const char *const *c, size_t ncols)
+{
+	struct kpi_cb *cb = ctx;
+
+	if (ncols < 4)
+		return false;
+	return ((hd_kpi_granted_fn *)cb->fn)(cb->ctx, c[0], c[1], c[2], col_int(c[3]));
+}
+
+/* Exceptions applied without an entry in the exceptions table (self-granted). */
+int hd_store_kpi_granted(struct hd_store *s, time_t since, time_t until,
+			 hd_kpi_granted_fn *fn, void *ctx, char **error_r)
+{
+	struct hd_sql_param p[2];
+	struct kpi_cb cb = { (void *)fn, ctx };
+
+	kpi_period(p, since, until);
+	return s->vt->query(s->conn,
+			    "SELECT agent, text, detail, COUNT(DISTINCT rule) FROM records r"
+			    " WHERE kind = 'exception' AND action = 'accept' AND at >= $1 AND at < $2"
+			    " AND NOT EXISTS (SELECT 1 FROM exceptions e WHERE e.id = r.rule)"
+			    " GROUP BY agent, text, detail ORDER BY agent, text, detail",
+			    p, 2, row_granted, &cb, NULL, error_r);
+}

@@ -48,4 +48,13 @@ typedef bool hd_kpi_exception_fn(const struct hd_kpi_exception_row *e, void *ctx
 int hd_store_kpi_exceptions(struct hd_store *s, time_t since, time_t until,
 			    hd_kpi_exception_fn *fn, void *ctx, char **error_r);
 
+/* Exceptions granted within an agent's own authority (tiers a rep may
+   grant): they never enter the exceptions table, only the records (kind
+   exception, action accept, text = policy, detail = {"tier":N,
+   "approved_by":...}). Counted per (agent, policy, detail), each id once. */
+typedef bool hd_kpi_granted_fn(void *ctx, const char *agent, const char *policy,
+			       const char *detail, long long count);
+int hd_store_kpi_granted(struct hd_store *s, time_t since, time_t until,
+			 hd_kpi_granted_fn *fn, void *ctx, char **error_r);
+
 #endif
