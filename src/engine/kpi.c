@@ -248,11 +248,12 @@ static void backlog_add(struct build *b, const struct hd_kpi_ticket_row *t,
 	for (k = 0; k < HD_KPI_BACKLOG_BUCKETS - 1 && age >= backlog_bounds[k]; k++)
 		;
 	r->backlog[k]++;
-	if (t->first_response_due == 0 || target < 0)
+	if (t->first_response_due == 0)
 		return;
 	elapsed = hd_calendar_elapsed(cal, t->opened, r->at, wall) / 60;
 	overdue = r->at > t->first_response_due;
-	if (!overdue && elapsed * 100 < target * HD_KPI_AT_RISK_PERCENT)
+	/* at risk needs the target: a priority the policy no longer has only shows when overdue */
+	if (!overdue && (target < 0 || elapsed * 100 < target * HD_KPI_AT_RISK_PERCENT))
 		return;
 	overdue ? r->overdue++ : r->at_risk++;
 	if (r->nopen == b->copen) {
@@ -496,8 +497,8 @@ int hd_kpi_report_build(const struct hd_policy *p, struct hd_store *s, time_t si
 	r->policy_name = p->name;
 	r->policy_version = p->version;
 	r->total.key = xstrdup("all");
-	r->not_measured_note = "next reply and resolution (with pauses) are not measured: this "
-			       "store holds no ticket-state records";
+	r->not_measured_note = "next-reply and resolution times (with pauses) need ticket-state "
+			       "records, which this store does not hold";
 	if (!build_query(&b, s, error_r)) {
 		hd_kpi_report_free(&r);
 		return -1;

@@ -80,7 +80,8 @@ static void card_authority(FILE *f, const struct hd_policy *p)
 	fputs("</tbody></table>\n", f);
 }
 
-/* Escalation levels, triggers and the hand-off checklist. */
+/* Escalation levels (full width), then opens the two columns: triggers and
+   the hand-off checklist on the left. */
 static void card_escalation(FILE *f, const struct hd_policy *p)
 {
 	static const char *const lv[] = { "Level", "Primary", "Backup (outside primary hours)", NULL };
@@ -94,7 +95,7 @@ static void card_escalation(FILE *f, const struct hd_policy *p)
 		card_td(f, p->levels[i].backup ? p->levels[i].backup : "-");
 		fputs("</tr>\n", f);
 	}
-	fputs("</tbody></table>\n", f);
+	fputs("</tbody></table>\n<div class=\"cols\">\n<div>\n", f);
 	card_table(f, "Escalation triggers", tr);
 	for (size_t i = 0; i < p->ntriggers; i++) {
 		fputs("<tr>", f);
@@ -144,9 +145,11 @@ void report_card_html(FILE *f, const struct hd_policy *p)
 
 	snprintf(title, sizeof(title), "%s v%s: quick reference", p->name, p->version);
 	html_begin(f, title);
-	fputs("<style>body{font-size:10pt}table{width:100%}.cols{columns:2;column-gap:1.2rem}"
-	      ".cols table{break-inside:avoid}@media print{body{font-size:8pt}th,td{padding:.1rem .3rem}"
-	      "h1{font-size:14pt}}</style>\n<header><h1>", f);
+	fputs("<style>body{font-size:10pt}table{width:100%}"
+	      ".cols{display:grid;grid-template-columns:1fr 1fr;column-gap:1.2rem}.cols>div{min-width:0}"
+	      "td,th{overflow-wrap:break-word}@page{margin:9mm 10mm}@media print{body{font-size:7.2pt;line-height:1.2}"
+	      "th,td{padding:.05rem .3rem}table{margin:.15rem 0 .5rem}h1{font-size:13pt}p{margin:.3rem 0}}"
+	      "</style>\n<header><h1>", f);
 	html_put(f, title);
 	fputs("</h1><p>", f);
 	if (p->effective) {
@@ -163,14 +166,15 @@ void report_card_html(FILE *f, const struct hd_policy *p)
 	fputs("</p></header>\n<main>\n", f);
 	card_targets(f, p);
 	card_phrases(f, p);
-	fputs("<div class=\"cols\">\n", f);
-	card_authority(f, p);
 	card_escalation(f, p);
+	fputs("</div>\n<div>\n", f);
+	card_authority(f, p);
 	if (p->approvals_mailbox) {
 		fputs("<p><strong>Exceptions:</strong> approvals go to <code>", f);
 		html_put(f, p->approvals_mailbox);
 		fputs("</code> (&ldquo;approve EXC-...&rdquo;).</p>\n", f);
 	}
+	fputs("</div>\n</div>\n", f);
 	if (p->nkpis) {
 		card_table(f, "KPIs", kc);
 		for (size_t i = 0; i < p->nkpis; i++) {
@@ -183,5 +187,5 @@ void report_card_html(FILE *f, const struct hd_policy *p)
 		}
 		fputs("</tbody></table>\n", f);
 	}
-	fputs("</div>\n</main>\n</body>\n</html>\n", f);
+	fputs("</main>\n</body>\n</html>\n", f);
 }

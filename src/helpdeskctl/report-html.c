@@ -48,7 +48,7 @@ void html_begin(FILE *f, const char *title)
 	      "table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.92rem}\n"
 	      "th,td{border:1px solid #777;padding:.2rem .45rem;text-align:left;vertical-align:top}\n"
 	      "th{background:#e8edf3}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-	      "caption{text-align:left;font-weight:bold;padding:.2rem 0}\n"
+	      "caption{text-align:left;font-weight:bold;padding:.2rem 0;white-space:nowrap}\n"
 	      "figure{margin:.6rem 0}figcaption{font-weight:bold;margin-bottom:.2rem}\n"
 	      ".chart{max-width:100%;height:auto}.chart .lbl{font-size:12px;fill:#111}"
 	      ".chart .num{font-size:12px;fill:#111;font-weight:bold}\n"
@@ -220,14 +220,16 @@ static void html_first_response(FILE *f, const struct hd_kpi_report *r)
 	fputs("<section><h2 id=\"first-response\">First response</h2>\n<p>A ticket whose due time passed "
 	      "without a reply counts as breached; tickets not yet due and unanswered are left out. Times are "
 	      "business hours on the team's calendar.</p>\n", f);
-	html_sla_table(f, "All tickets of the period", "Tickets", "first_response", &r->total, 1);
+	html_sla_table(f, "All tickets of the period", "Scope", "first_response", &r->total, 1);
 	fputs("<figure><figcaption>Weekly attainment against the target (chart; the table below gives the "
 	      "numbers)</figcaption>\n", f);
 	svg_weekly(f, r, report_fr_target(r));
 	fputs("</figure>\n", f);
 	html_sla_table(f, "Per week (weeks start Monday, UTC)", "Week", "weeks", r->weeks, r->nweeks);
-	snprintf(caption, sizeof(caption), "Per %s", hd_kpi_by_name(r->by));
-	html_sla_table(f, caption, cols[r->by], "groups", r->groups, r->ngroups);
+	if (r->by != HD_KPI_BY_WEEK) {	/* per week is shown above */
+		snprintf(caption, sizeof(caption), "Per %s", hd_kpi_by_name(r->by));
+		html_sla_table(f, caption, cols[r->by], "groups", r->groups, r->ngroups);
+	}
 	fputs("</section>\n", f);
 }
 
@@ -238,10 +240,10 @@ static void html_unanswered(FILE *f, const struct hd_kpi_report *r)
 	char txt[HD_KPI_BACKLOG_BUCKETS][32], a[32], b[32];
 
 	fputs("<section><h2 id=\"unanswered\">Waiting for a first reply now</h2>\n<p>", f);
-	fprintf(f, "<span data-k=\"unanswered.awaiting\">%ld</span> tickets wait for a first reply: "
-		"<span class=\"overdue\" data-k=\"unanswered.overdue\">%ld</span> overdue and "
-		"<span data-k=\"unanswered.at_risk\">%ld</span> at risk (%d%% of the target used).</p>\n",
-		r->awaiting, r->overdue, r->at_risk, HD_KPI_AT_RISK_PERCENT);
+	fprintf(f, "Tickets waiting for a first reply: <span data-k=\"unanswered.awaiting\">%ld</span>; "
+		"overdue: <span%s data-k=\"unanswered.overdue\">%ld</span>; "
+		"at risk (%d%% or more of the target used): <span data-k=\"unanswered.at_risk\">%ld</span>.</p>\n",
+		r->awaiting, r->overdue ? " class=\"overdue\"" : "", r->overdue, HD_KPI_AT_RISK_PERCENT, r->at_risk);
 	for (size_t i = 0; i < HD_KPI_BACKLOG_BUCKETS; i++) {
 		snprintf(txt[i], 32, "%ld", r->backlog[i]);
 		bars[i] = (struct svg_bar){ hd_kpi_backlog_label(i), (double)r->backlog[i], txt[i] };
