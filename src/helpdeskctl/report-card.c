@@ -12,17 +12,6 @@
 
 #include <stdio.h>
 
-/* Open a table with a caption and header cells (a NULL-terminated list). */
-static void card_table(FILE *f, const char *caption, const char *const *cols)
-{
-	fputs("<table><caption>", f);
-	html_put(f, caption);
-	fputs("</caption><thead><tr>", f);
-	for (; *cols; cols++)
-		fprintf(f, "<th scope=\"col\">%s</th>", *cols);
-	fputs("</tr></thead><tbody>\n", f);
-}
-
 /* One escaped cell. */
 static void card_td(FILE *f, const char *s)
 {
@@ -31,13 +20,23 @@ static void card_td(FILE *f, const char *s)
 	fputs("</td>", f);
 }
 
+/* The escaped items of a list, each between open and close, comma-separated. */
+static void card_list(FILE *f, const struct strvec *v, const char *open, const char *close)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		fprintf(f, "%s%s", i ? ", " : "", open);
+		html_put(f, v->v[i]);
+		fputs(close, f);
+	}
+}
+
 /* Response targets of every channel. */
 static void card_targets(FILE *f, const struct hd_policy *p)
 {
 	static const char *const cols[] = { "Channel", "Priority", "First response", "Resolution", "Clock", NULL };
 	char a[32], b[32];
 
-	card_table(f, "Response targets", cols);
+	html_table_open(f, "Response targets", cols);
 	for (size_t c = 0; c < p->nchannels; c++) {
 		const struct hd_sla_channel *ch = &p->channels[c];
 
@@ -63,7 +62,7 @@ static void card_authority(FILE *f, const struct hd_policy *p)
 	char caption[64];
 
 	snprintf(caption, sizeof(caption), "Authority (%s)", p->currency ? p->currency : "USD");
-	card_table(f, caption, cols);
+	html_table_open(f, caption, cols);
 	for (size_t i = 0; i < p->nroles; i++) {
 		const struct hd_role *r = &p->roles[i];
 
@@ -87,7 +86,7 @@ static void card_escalation(FILE *f, const struct hd_policy *p)
 	static const char *const lv[] = { "Level", "Primary", "Backup (outside primary hours)", NULL };
 	static const char *const tr[] = { "When", "Notify", NULL };
 
-	card_table(f, "Escalation contacts", lv);
+	html_table_open(f, "Escalation contacts", lv);
 	for (size_t i = 0; i < p->nlevels; i++) {
 		fputs("<tr>", f);
 		card_td(f, p->levels[i].name);
@@ -96,7 +95,7 @@ static void card_escalation(FILE *f, const struct hd_policy *p)
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody></table>\n<div class=\"cols\">\n<div>\n", f);
-	card_table(f, "Escalation triggers", tr);
+	html_table_open(f, "Escalation triggers", tr);
 	for (size_t i = 0; i < p->ntriggers; i++) {
 		fputs("<tr>", f);
 		card_td(f, p->triggers[i].name);
@@ -106,11 +105,7 @@ static void card_escalation(FILE *f, const struct hd_policy *p)
 	fputs("</tbody></table>\n", f);
 	if (p->handoff_require.n) {
 		fputs("<p><strong>A hand-off must include:</strong> ", f);
-		for (size_t i = 0; i < p->handoff_require.n; i++) {
-			fputs(i ? ", <code>" : "<code>", f);
-			html_put(f, p->handoff_require.v[i]);
-			fputs("</code>", f);
-		}
+		card_list(f, &p->handoff_require, "<code>", "</code>");
 		fputs("</p>\n", f);
 	}
 }
@@ -120,16 +115,12 @@ static void card_phrases(FILE *f, const struct hd_policy *p)
 {
 	static const char *const cols[] = { "Never write", "Write instead", NULL };
 
-	card_table(f, "Tone: never write, write instead", cols);
+	html_table_open(f, "Tone: never write, write instead", cols);
 	for (size_t i = 0; i < p->nphrases; i++) {
 		const struct hd_phrase *ph = &p->phrases[i];
 
 		fputs("<tr><td>", f);
-		for (size_t k = 0; k < ph->match.n; k++) {
-			fputs(k ? ", &ldquo;" : "&ldquo;", f);
-			html_put(f, ph->match.v[k]);
-			fputs("&rdquo;", f);
-		}
+		card_list(f, &ph->match, "&ldquo;", "&rdquo;");
 		fputs("</td>", f);
 		card_td(f, ph->suggest ? ph->suggest : "(rephrase)");
 		fputs("</tr>\n", f);
@@ -176,7 +167,7 @@ void report_card_html(FILE *f, const struct hd_policy *p)
 	}
 	fputs("</div>\n</div>\n", f);
 	if (p->nkpis) {
-		card_table(f, "KPIs", kc);
+		html_table_open(f, "KPIs", kc);
 		for (size_t i = 0; i < p->nkpis; i++) {
 			fputs("<tr>", f);
 			card_td(f, p->kpis[i].name);

@@ -63,6 +63,17 @@ void html_begin(FILE *f, const char *title)
 	      "</style>\n</head>\n<body>\n", f);
 }
 
+/* Open a table with a caption and header cells (a NULL-terminated list). */
+void html_table_open(FILE *f, const char *caption, const char *const *cols)
+{
+	fputs("<table><caption>", f);
+	html_put(f, caption);
+	fputs("</caption><thead><tr>", f);
+	for (; *cols; cols++)
+		fprintf(f, "<th scope=\"col\">%s</th>", *cols);
+	fputs("</tr></thead><tbody>\n", f);
+}
+
 /* <td class="n" data-k="PATH">text</td>; path is printf-formatted. */
 static void td_num(FILE *f, const char *text, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void td_num(FILE *f, const char *text, const char *fmt, ...)
@@ -95,6 +106,14 @@ static void td_text(FILE *f, const char *s)
 	fputs("</td>", f);
 }
 
+/* Open a row with its escaped header cell. */
+static void tr_head(FILE *f, const char *key)
+{
+	fputs("<tr><th scope=\"row\">", f);
+	html_put(f, key);
+	fputs("</th>", f);
+}
+
 /* A table of first-response groups; path is the JSON array's name. */
 static void html_sla_table(FILE *f, const char *caption, const char *col, const char *path,
 			   const struct hd_kpi_sla *v, size_t n)
@@ -114,9 +133,7 @@ static void html_sla_table(FILE *f, const char *caption, const char *col, const 
 			snprintf(p, sizeof(p), "%s", path);
 		else
 			snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		fputs("<tr><th scope=\"row\">", f);
-		html_put(f, g->key);
-		fputs("</th>", f);
+		tr_head(f, g->key);
 		td_long(f, g->tickets, p, "tickets");
 		td_long(f, g->met, p, "met");
 		td_long(f, g->breached, p, "breached");
@@ -160,9 +177,7 @@ static void html_tally(FILE *f, const char *id, const char *title, const char *c
 		char p[96];
 
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		fputs("<tr><th scope=\"row\">", f);
-		html_put(f, t->v[i].key);
-		fputs("</th>", f);
+		tr_head(f, t->v[i].key);
 		td_long(f, t->v[i].n, p, "count");
 		fputs("</tr>\n", f);
 	}
@@ -176,18 +191,17 @@ static void html_kpis(FILE *f, const struct hd_kpi_report *r)
 {
 	char v[32], d[32];
 
-	fputs("<section><h2 id=\"kpis\">KPIs against their targets</h2>\n<table><caption>The policy's KPIs"
-	      "</caption><thead><tr><th scope=\"col\">KPI</th><th scope=\"col\">Value</th><th scope=\"col\">Target</th>"
-	      "<th scope=\"col\">Status</th><th scope=\"col\">Owner</th><th scope=\"col\">Review</th>"
-	      "<th scope=\"col\">How measured</th></tr></thead><tbody>\n", f);
+	static const char *const cols[] = { "KPI", "Value", "Target", "Status", "Owner", "Review",
+					     "How measured", NULL };
+
+	fputs("<section><h2 id=\"kpis\">KPIs against their targets</h2>\n", f);
+	html_table_open(f, "The policy's KPIs", cols);
 	for (size_t i = 0; i < r->nkpis; i++) {
 		const struct hd_kpi_value *k = &r->kpis[i];
 		const char *st = hd_kpi_status_name(k->status);
 
 		hd_kpi_value_text(k, v);
-		fputs("<tr><th scope=\"row\">", f);
-		html_put(f, k->kpi->name);
-		fputs("</th>", f);
+		tr_head(f, k->kpi->name);
 		if (k->status == HD_KPI_NOT_MEASURED)
 			td_text(f, v);
 		else
@@ -238,6 +252,9 @@ static void html_unanswered(FILE *f, const struct hd_kpi_report *r)
 {
 	struct svg_bar bars[HD_KPI_BACKLOG_BUCKETS];
 	char txt[HD_KPI_BACKLOG_BUCKETS][32], a[32], b[32];
+	static const char *const age_cols[] = { "Age", "Tickets", NULL };
+	static const char *const open_cols[] = { "State", "Ticket", "Team", "Priority", "Opened", "Due",
+						 "Elapsed", NULL };
 
 	fputs("<section><h2 id=\"unanswered\">Waiting for a first reply now</h2>\n<p>", f);
 	fprintf(f, "Tickets waiting for a first reply: <span data-k=\"unanswered.awaiting\">%ld</span>; "
@@ -250,8 +267,8 @@ static void html_unanswered(FILE *f, const struct hd_kpi_report *r)
 	}
 	fputs("<figure><figcaption>Backlog age (chart; the table below gives the numbers)</figcaption>\n", f);
 	svg_bars(f, "age", "Tickets waiting for a first reply, by age", bars, HD_KPI_BACKLOG_BUCKETS);
-	fputs("</figure>\n<table><caption>Backlog age</caption><thead><tr><th scope=\"col\">Age</th>"
-	      "<th scope=\"col\">Tickets</th></tr></thead><tbody>\n", f);
+	fputs("</figure>\n", f);
+	html_table_open(f, "Backlog age", age_cols);
 	for (size_t i = 0; i < HD_KPI_BACKLOG_BUCKETS; i++) {
 		char p[64];
 
@@ -260,10 +277,8 @@ static void html_unanswered(FILE *f, const struct hd_kpi_report *r)
 		td_long(f, r->backlog[i], p, "tickets");
 		fputs("</tr>\n", f);
 	}
-	fputs("</tbody></table>\n<table><caption>Overdue and at risk, oldest first</caption><thead><tr>"
-	      "<th scope=\"col\">State</th><th scope=\"col\">Ticket</th><th scope=\"col\">Team</th>"
-	      "<th scope=\"col\">Priority</th><th scope=\"col\">Opened</th><th scope=\"col\">Due</th>"
-	      "<th scope=\"col\">Elapsed</th></tr></thead><tbody>\n", f);
+	fputs("</tbody></table>\n", f);
+	html_table_open(f, "Overdue and at risk, oldest first", open_cols);
 	for (size_t i = 0; i < r->nopen; i++) {
 		const struct hd_kpi_open *o = &r->open[i];
 
@@ -291,6 +306,8 @@ static void html_agents(FILE *f, const struct hd_kpi_report *r)
 	struct svg_bar *bars = xcalloc(r->nagents + 1, sizeof(*bars));
 	char (*txt)[32] = xcalloc(r->nagents + 1, sizeof(*txt));
 	char a[32];
+	static const char *const cols[] = { "Agent", "Replies", "Tone findings", "Exceptions",
+					    "Exceptions per reply", "Hand-offs refused", NULL };
 
 	for (size_t i = 0; i < r->nagents; i++) {
 		snprintf(txt[i], 32, "%ld", r->agents[i].tone);
@@ -299,19 +316,14 @@ static void html_agents(FILE *f, const struct hd_kpi_report *r)
 	fputs("<section><h2 id=\"agents\">Agents</h2>\n<figure><figcaption>Tone findings per agent (chart; "
 	      "the table below gives the numbers)</figcaption>\n", f);
 	svg_bars(f, "tone", "Tone findings per agent", bars, r->nagents);
-	fputs("</figure>\n<table><caption>Per agent: replies, findings, exceptions per reply, refused "
-	      "hand-offs</caption><thead><tr><th scope=\"col\">Agent</th><th scope=\"col\">Replies</th>"
-	      "<th scope=\"col\">Tone findings</th><th scope=\"col\">Exceptions</th>"
-	      "<th scope=\"col\">Exceptions per reply</th><th scope=\"col\">Hand-offs refused</th>"
-	      "</tr></thead><tbody>\n", f);
+	fputs("</figure>\n", f);
+	html_table_open(f, "Per agent: replies, findings, exceptions per reply, refused hand-offs", cols);
 	for (size_t i = 0; i < r->nagents; i++) {
 		const struct hd_kpi_agent *g = &r->agents[i];
 		char p[64];
 
 		snprintf(p, sizeof(p), "agents[%zu]", i);
-		fputs("<tr><th scope=\"row\">", f);
-		html_put(f, g->agent);
-		fputs("</th>", f);
+		tr_head(f, g->agent);
 		td_long(f, g->replies, p, "replies");
 		td_long(f, g->tone, p, "tone");
 		td_long(f, g->exceptions, p, "exceptions");

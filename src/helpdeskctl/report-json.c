@@ -40,6 +40,20 @@ static void json_time(FILE *f, time_t t)
 	fprintf(f, "\"%s\"", buf);
 }
 
+/* Write ,"key": and a string value (null for NULL). */
+static void json_kstr(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, ",\"%s\":", key);
+	json_str(f, s);
+}
+
+/* Write ,"key": and a time (null for 0). */
+static void json_ktime(FILE *f, const char *key, time_t t)
+{
+	fprintf(f, ",\"%s\":", key);
+	json_time(f, t);
+}
+
 /* Write minutes, null when negative. */
 static void json_minutes(FILE *f, long m)
 {
@@ -54,10 +68,8 @@ static void json_sla(FILE *f, const struct hd_kpi_sla *g)
 {
 	fputs("{\"key\":", f);
 	json_str(f, g->key);
-	if (g->week_start) {
-		fputs(",\"week_start\":", f);
-		json_time(f, g->week_start);
-	}
+	if (g->week_start)
+		json_ktime(f, "week_start", g->week_start);
 	fprintf(f, ",\"tickets\":%ld,\"met\":%ld,\"breached\":%ld,\"breached_unanswered\":%ld,\"pending\":%ld,"
 		"\"attainment\":", g->tickets, g->met, g->breached, g->breached_unanswered, g->pending);
 	if (g->attainment < 0)
@@ -109,20 +121,14 @@ static void json_kpis(FILE *f, const struct hd_kpi_report *r)
 			fputs("null", f);
 		else
 			fprintf(f, "%.*f", hd_kpi_value_decimals(v), v->value);
-		fputs(",\"unit\":", f);
-		json_str(f, v->unit);
-		fputs(",\"target\":", f);
-		json_str(f, v->kpi->target);
-		fputs(",\"status\":", f);
-		json_str(f, hd_kpi_status_name(v->status));
-		fputs(",\"owner\":", f);
-		json_str(f, v->kpi->owner);
-		fputs(",\"review\":", f);
-		json_str(f, v->kpi->review);
-		fputs(",\"review_due\":", f);
-		json_time(f, v->review_due);
-		fprintf(f, ",\"review_overdue\":%s,\"note\":", v->review_overdue ? "true" : "false");
-		json_str(f, v->note);
+		json_kstr(f, "unit", v->unit);
+		json_kstr(f, "target", v->kpi->target);
+		json_kstr(f, "status", hd_kpi_status_name(v->status));
+		json_kstr(f, "owner", v->kpi->owner);
+		json_kstr(f, "review", v->kpi->review);
+		json_ktime(f, "review_due", v->review_due);
+		fprintf(f, ",\"review_overdue\":%s", v->review_overdue ? "true" : "false");
+		json_kstr(f, "note", v->note);
 		fputc('}', f);
 	}
 	fputc(']', f);
@@ -142,14 +148,10 @@ static void json_unanswered(FILE *f, const struct hd_kpi_report *r)
 
 		fputs(i ? ",{\"ticket\":" : "{\"ticket\":", f);
 		json_str(f, o->ticket);
-		fputs(",\"team\":", f);
-		json_str(f, o->team);
-		fputs(",\"priority\":", f);
-		json_str(f, o->priority);
-		fputs(",\"opened\":", f);
-		json_time(f, o->opened);
-		fputs(",\"due\":", f);
-		json_time(f, o->due);
+		json_kstr(f, "team", o->team);
+		json_kstr(f, "priority", o->priority);
+		json_ktime(f, "opened", o->opened);
+		json_ktime(f, "due", o->due);
 		fprintf(f, ",\"elapsed_minutes\":%ld,\"target_minutes\":%ld,\"state\":\"%s\"}", o->elapsed,
 			o->target, o->overdue ? "overdue" : "at_risk");
 	}
@@ -161,14 +163,11 @@ void report_json(FILE *f, const struct hd_kpi_report *r)
 {
 	fputs("{\"policy\":{\"name\":", f);
 	json_str(f, r->policy_name);
-	fputs(",\"version\":", f);
-	json_str(f, r->policy_version);
+	json_kstr(f, "version", r->policy_version);
 	fputs("},\"period\":{\"since\":", f);
 	json_time(f, r->since);
-	fputs(",\"until\":", f);
-	json_time(f, r->until);
-	fputs(",\"at\":", f);
-	json_time(f, r->at);
+	json_ktime(f, "until", r->until);
+	json_ktime(f, "at", r->at);
 	fprintf(f, "},\"by\":\"%s\",\"inbound\":%ld,\"replies\":%ld,\"kpis\":", hd_kpi_by_name(r->by),
 		r->inbound, r->replies);
 	json_kpis(f, r);
@@ -205,7 +204,6 @@ void report_json(FILE *f, const struct hd_kpi_report *r)
 	json_tally(f, &r->exc_by_approver);
 	fprintf(f, "},\"handoff_refusals\":%ld,\"escalations_by_trigger\":", r->handoff_refusals);
 	json_tally(f, &r->escalations_by_trigger);
-	fputs(",\"not_measured\":", f);
-	json_str(f, r->not_measured_note);
+	json_kstr(f, "not_measured", r->not_measured_note);
 	fputs("}\n", f);
 }

@@ -24,6 +24,9 @@ void report_card_html(FILE *f, const struct hd_policy *p);
 
 /* report-html.c: write s with & < > " ' escaped for HTML text and attributes. */
 void html_put(FILE *f, const char *s);
+/* report-html.c: open a table with an escaped caption and header cells (a
+   NULL-terminated list of literal labels), up to <tbody>. */
+void html_table_open(FILE *f, const char *caption, const char *const *cols);
 /* report-html.c: the shared <head> (title, print CSS for A4), then <body>. */
 void html_begin(FILE *f, const char *title);
 
