@@ -204,13 +204,11 @@ static int sla_cmp(const void *a, const void *b)
 	return strcmp(((const struct hd_kpi_sla *)a)->key, ((const struct hd_kpi_sla *)b)->key);
 }
 
-/* Overdue first, then oldest first. */
+/* Oldest first. */
 static int open_cmp(const void *a, const void *b)
 {
 	const struct hd_kpi_open *x = a, *y = b;
 
-	if (x->overdue != y->overdue)
-		return x->overdue ? -1 : 1;
 	if (x->opened != y->opened)
 		return x->opened < y->opened ? -1 : 1;
 	return strcmp(x->ticket, y->ticket);

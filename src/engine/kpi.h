@@ -98,7 +98,7 @@ struct hd_kpi_report {
 	struct hd_kpi_sla *weeks;	size_t nweeks;	/* always, oldest first */
 	/* unanswered now */
 	long overdue, at_risk, awaiting;
-	struct hd_kpi_open *open;	size_t nopen;	/* overdue then at risk, oldest first */
+	struct hd_kpi_open *open;	size_t nopen;	/* overdue or at risk, oldest first */
 	long backlog[HD_KPI_BACKLOG_BUCKETS];
 	struct hd_kpi_agent *agents;	size_t nagents;	/* sorted by address */
 	struct hd_kpi_tally tone_by_rule, exc_by_tier, exc_by_policy, exc_by_approver,
