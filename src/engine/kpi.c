@@ -89,19 +89,15 @@ static time_t week_start(time_t t)
 	return (time_t)(days - dow) * 86400;
 }
 
-/* Add n to key's count in a tally. */
+/* Add n to key's count in a tally; equal keys are merged by tally_finish. */
 static void tally_add(struct hd_kpi_tally *t, const char *key, long n)
 {
-	size_t i;
-
-	for (i = 0; i < t->n && strcmp(t->v[i].key, key) != 0; i++)
-		;
-	if (i == t->n) {
-		t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
-		t->v[t->n].key = xstrdup(key);
-		t->v[t->n++].n = 0;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
 	}
-	t->v[i].n += n;
+	t->v[t->n].key = xstrdup(key);
+	t->v[t->n++].n = n;
 	t->total += n;
 }
 
@@ -128,6 +124,37 @@ static void tally_free(struct hd_kpi_tally *t)
 		free(t->v[i].key);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
+}
+
+/* Merge equal keys, order most first, and fold keys beyond
+   HD_KPI_TALLY_MAX into one "(N others)" entry; by_key orders by key instead. */
+static void tally_finish(struct hd_kpi_tally *t, bool by_key)
+{
+	size_t i, w = 0;
+
+	qsort(t->v, t->n, sizeof(*t->v), count_key_cmp);
+	for (i = 0; i < t->n; i++) {
+		if (w > 0 && strcmp(t->v[w - 1].key, t->v[i].key) == 0) {
+			t->v[w - 1].n += t->v[i].n;
+			free(t->v[i].key);
+		} else {
+			t->v[w++] = t->v[i];
+		}
+	}
+	t->n = w;
+	if (!by_key || t->n > HD_KPI_TALLY_MAX)
+		qsort(t->v, t->n, sizeof(*t->v), count_cmp);
+	if (t->n > HD_KPI_TALLY_MAX) {
+		long rest = 0;
+
+		for (i = HD_KPI_TALLY_MAX - 1; i < t->n; i++) {
+			rest += t->v[i].n;
+			free(t->v[i].key);
+		}
+		t->v[HD_KPI_TALLY_MAX - 1].key = xasprintf("(%zu others)", t->n - (HD_KPI_TALLY_MAX - 1));
+		t->v[HD_KPI_TALLY_MAX - 1].n = rest;
+		t->n = HD_KPI_TALLY_MAX;
+	}
 }
 
 /* The group of key in an array of groups, created when new. */
@@ -214,23 +241,73 @@ static int open_cmp(const void *a, const void *b)
 	return strcmp(x->ticket, y->ticket);
 }
 
+/* An exception applied in a reply (kind exception, action accept). */
+struct applied {
+	char *id, *agent, *policy;
+	int tier;
+};
+
 /* The report being built and what the callbacks need. */
 struct build {
 	const struct hd_policy *p;
 	struct hd_kpi_report *r;
 	size_t copen;
+	struct applied *applied;	/* applied exceptions, for build_granted */
+	size_t napplied, capplied;
+	struct strvec table_ids;	/* ids in the exceptions table */
+	size_t *slots, nslots;		/* index of r->agents (agent_of) */
 };
 
-/* The agent entry for an address, created when new. */
-static struct hd_kpi_agent *agent_of(struct hd_kpi_report *r, const char *agent)
+/* FNV-1a hash of a string. */
+static size_t str_hash(const char *s)
 {
-	for (size_t i = 0; i < r->nagents; i++)
-		if (strcmp(r->agents[i].agent, agent) == 0)
-			return &r->agents[i];
+	size_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The agent entry for an address, created when new; found through an
+   open-addressing index (slots hold entry index + 1) kept at most half full. */
+static struct hd_kpi_agent *agent_of(struct build *b, const char *agent)
+{
+	struct hd_kpi_report *r = b->r;
+	size_t i;
+
+	if (2 * (r->nagents + 1) > b->nslots) {
+		b->nslots = b->nslots ? b->nslots * 2 : 64;
+		free(b->slots);
+		b->slots = xcalloc(b->nslots, sizeof(*b->slots));
+		for (size_t k = 0; k < r->nagents; k++) {
+			for (i = str_hash(r->agents[k].agent) & (b->nslots - 1); b->slots[i];
+			     i = (i + 1) & (b->nslots - 1))
+				;
+			b->slots[i] = k + 1;
+		}
+	}
+	for (i = str_hash(agent) & (b->nslots - 1); b->slots[i]; i = (i + 1) & (b->nslots - 1))
+		if (strcmp(r->agents[b->slots[i] - 1].agent, agent) == 0)
+			return &r->agents[b->slots[i] - 1];
 	r->agents = xrealloc(r->agents, (r->nagents + 1) * sizeof(*r->agents));
 	memset(&r->agents[r->nagents], 0, sizeof(r->agents[0]));
 	r->agents[r->nagents].agent = xstrdup(agent);
+	b->slots[i] = r->nagents + 1;
 	return &r->agents[r->nagents++];
+}
+
+/* The clock of a ticket: its team's calendar, wall or business time, and
+   the first-response target in minutes (-1 when the policy has none). */
+static void ticket_clock(const struct hd_policy *p, const char *team_name, const char *prio_name,
+			 const struct hd_calendar **cal_r, bool *wall_r, long *target_r)
+{
+	const struct hd_team *team = hd_policy_team(p, team_name ? team_name : "");
+	const struct hd_priority *prio = hd_policy_priority(p, prio_name ? prio_name : "");
+	const struct hd_sla_target *tg = prio ? hd_policy_sla(p, "email", prio) : NULL;
+
+	*cal_r = team ? team->calendar : NULL;
+	*wall_r = tg == NULL || tg->wall || *cal_r == NULL;
+	*target_r = tg ? tg->first_response : -1;
 }
 
 /* Count an unanswered ticket into the backlog now, and list it when overdue or at risk. */
@@ -248,9 +325,11 @@ static void backlog_add(struct build *b, const struct hd_kpi_ticket_row *t,
 	r->backlog[k]++;
 	if (t->first_response_due == 0)
 		return;
-	elapsed = hd_calendar_elapsed(cal, t->opened, r->at, wall) / 60;
 	overdue = r->at > t->first_response_due;
-	/* at risk needs the target: a priority the policy no longer has only shows when overdue */
+	/* An overdue ticket's elapsed time can span months of calendar: it is
+	   worked out only for the tickets listed (build_finish). At risk needs
+	   the target: a priority the policy no longer has only shows when overdue. */
+	elapsed = overdue ? -1 : hd_calendar_elapsed(cal, t->opened, r->at, wall) / 60;
 	if (!overdue && (target < 0 || elapsed * 100 < target * HD_KPI_AT_RISK_PERCENT))
 		return;
 	overdue ? r->overdue++ : r->at_risk++;
@@ -271,16 +350,14 @@ static bool on_ticket(const struct hd_kpi_ticket_row *t, void *ctx)
 {
 	struct build *b = ctx;
 	struct hd_kpi_report *r = b->r;
-	const struct hd_team *team = hd_policy_team(b->p, t->team ? t->team : "");
-	const struct hd_priority *prio = hd_policy_priority(b->p, t->priority ? t->priority : "");
-	const struct hd_sla_target *tg = prio ? hd_policy_sla(b->p, "email", prio) : NULL;
-	const struct hd_calendar *cal = team ? team->calendar : NULL;
-	bool wall = tg == NULL || tg->wall || cal == NULL;
-	bool answered = t->first_response_at != 0 && t->first_response_at <= r->at;
-	long target = tg ? tg->first_response : -1, minutes = -1;
+	const struct hd_calendar *cal;
+	bool wall, answered = t->first_response_at != 0 && t->first_response_at <= r->at;
+	long target, minutes = -1;
 	enum fr_status st = FR_NONE;
 	const char *gkey;
 	char wk[16];
+
+	ticket_clock(b->p, t->team, t->priority, &cal, &wall, &target);
 
 	if (!answered && t->opened < r->at)
 		backlog_add(b, t, cal, wall, target);
@@ -312,88 +389,104 @@ static bool on_ticket(const struct hd_kpi_ticket_row *t, void *ctx)
 	return true;
 }
 
-/* Count inbound messages. */
-static bool on_inbound(void *ctx, const char *agent, const char *rule, const char *action, long long n)
+/* Count triggers of one escalation record ("a,b" when two fired together). */
+static void count_escalation(struct hd_kpi_report *r, const char *rule)
 {
-	((struct hd_kpi_report *)ctx)->inbound += (long)n;
-	return true;
-}
-
-/* Count an agent's replies. */
-static bool on_outbound(void *ctx, const char *agent, const char *rule, const char *action, long long n)
-{
-	struct hd_kpi_report *r = ctx;
-
-	/* a refused message never reached the customer: not a reply */
-	if (action && strcmp(action, "reject") == 0)
-		return true;
-	r->replies += (long)n;
-	if (agent)
-		agent_of(r, agent)->replies += (long)n;
-	return true;
-}
-
-/* Count tone findings per agent and per rule. */
-static bool on_tone(void *ctx, const char *agent, const char *rule, const char *action, long long n)
-{
-	struct hd_kpi_report *r = ctx;
-
-	if (agent)
-		agent_of(r, agent)->tone += (long)n;
-	tally_add(&r->tone_by_rule, rule ? rule : KPI_UNKNOWN, (long)n);
-	return true;
-}
-
-/* Count hand-off refusals per agent. */
-static bool on_handoff(void *ctx, const char *agent, const char *rule, const char *action, long long n)
-{
-	struct hd_kpi_report *r = ctx;
-
-	r->handoff_refusals += (long)n;
-	if (agent)
-		agent_of(r, agent)->handoff += (long)n;
-	return true;
-}
-
-/* Count escalations per trigger ("a,b" when two fired together). */
-static bool on_escalation(void *ctx, const char *agent, const char *rule, const char *action, long long n)
-{
-	struct hd_kpi_report *r = ctx;
 	const char *p = rule ? rule : KPI_UNKNOWN;
 
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		char *one = xstrndup(p, len);
 
-		tally_add(&r->escalations_by_trigger, one, (long)n);
+		tally_add(&r->escalations_by_trigger, one, 1);
 		free(one);
 		if (p[len] == '\0')
 			break;
 		p += len + 1;
 	}
+}
+
+/* Keep an applied exception for the granted-alone count (build_granted). */
+static void keep_applied(struct build *b, const struct hd_kpi_record_row *row)
+{
+	const char *t = row->detail ? strstr(row->detail, "\"tier\":") : NULL;
+
+	if (row->rule == NULL)
+		return;
+	if (b->napplied == b->capplied) {
+		b->capplied = b->capplied ? b->capplied * 2 : 16;
+		b->applied = xrealloc(b->applied, b->capplied * sizeof(*b->applied));
+	}
+	b->applied[b->napplied++] = (struct applied){
+		.id = xstrdup(row->rule), .agent = row->agent ? xstrdup(row->agent) : NULL,
+		.policy = xstrdup(row->text ? row->text : KPI_UNKNOWN), .tier = t ? atoi(t + 7) : 0,
+	};
+}
+
+/* Count one record: replies, findings, refusals, escalations, approvals. */
+static bool on_record(const struct hd_kpi_record_row *row, void *ctx)
+{
+	struct build *b = ctx;
+	struct hd_kpi_report *r = b->r;
+	struct hd_kpi_agent *a = row->agent ? agent_of(b, row->agent) : NULL;
+	bool refused = row->action && strcmp(row->action, "reject") == 0;
+
+	if (strcmp(row->kind, "outbound") == 0) {
+		/* a refused message never reached the customer: not a reply */
+		if (!refused) {
+			r->replies++;
+			if (a)
+				a->replies++;
+		}
+	} else if (strcmp(row->kind, "tone") == 0) {
+		if (a)
+			a->tone++;
+		tally_add(&r->tone_by_rule, row->rule ? row->rule : KPI_UNKNOWN, 1);
+	} else if (strcmp(row->kind, "handoff") == 0) {
+		r->handoff_refusals++;
+		if (a)
+			a->handoff++;
+	} else if (strcmp(row->kind, "escalation") == 0) {
+		count_escalation(r, row->rule);
+	} else if (strcmp(row->kind, "approval") == 0) {
+		if (row->action && strcmp(row->action, "approve") == 0)
+			tally_add(&r->approvals_by_approver, row->agent ? row->agent : KPI_UNKNOWN, 1);
+	} else if (strcmp(row->kind, "exception") == 0) {
+		keep_applied(b, row);
+	}
 	return true;
 }
 
-/* Count approvals sent per approver. */
-static bool on_approval(void *ctx, const char *agent, const char *rule, const char *action, long long n)
+/* Remember an id of the exceptions table. */
+static bool on_exception_id(void *ctx, const char *id)
 {
-	struct hd_kpi_report *r = ctx;
-
-	if (action && strcmp(action, "approve") == 0)
-		tally_add(&r->approvals_by_approver, agent ? agent : KPI_UNKNOWN, (long)n);
+	sv_push(&((struct build *)ctx)->table_ids, id);
 	return true;
+}
+
+/* strcmp on pointers to strings. */
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Order applied exceptions by id. */
+static int applied_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct applied *)a)->id, ((const struct applied *)b)->id);
 }
 
 /* Count exceptions per agent, tier, policy, status and approver. */
 static bool on_exception(const struct hd_kpi_exception_row *e, void *ctx)
 {
-	struct hd_kpi_report *r = ctx;
+	struct build *b = ctx;
+	struct hd_kpi_report *r = b->r;
 	long n = (long)e->count;
 	char tier[32];
 
 	snprintf(tier, sizeof(tier), "tier %d", e->tier);
 	if (e->agent)
-		agent_of(r, e->agent)->exceptions += n;
+		agent_of(b, e->agent)->exceptions += n;
 	tally_add(&r->exc_by_tier, tier, n);
 	tally_add(&r->exc_by_policy, e->policy ? e->policy : KPI_UNKNOWN, n);
 	tally_add(&r->exc_by_status, e->status ? e->status : KPI_UNKNOWN, n);
@@ -402,16 +495,35 @@ static bool on_exception(const struct hd_kpi_exception_row *e, void *ctx)
 	return true;
 }
 
-/* Count exceptions an agent granted within their own authority. */
-static bool on_granted(void *ctx, const char *agent, const char *policy, const char *detail, long long n)
+/* Count exceptions applied without an entry in the exceptions table (when
+   count): an agent granted them alone. Each id once (a retried message
+   repeats it). Frees what the count needed either way. */
+static void build_granted(struct build *b, bool count)
 {
-	const char *t = detail ? strstr(detail, "\"tier\":") : NULL;
-	struct hd_kpi_exception_row e = {
-		.agent = agent, .policy = policy, .status = "granted", .approver = KPI_OWN_AUTHORITY,
-		.tier = t ? atoi(t + 7) : 0, .count = n,
-	};
+	struct strvec *ids = &b->table_ids;
 
-	return on_exception(&e, ctx);
+	qsort(ids->v, ids->n, sizeof(*ids->v), str_cmp);
+	qsort(b->applied, b->napplied, sizeof(*b->applied), applied_cmp);
+	for (size_t i = 0; count && i < b->napplied; i++) {
+		const struct applied *x = &b->applied[i];
+		const char *key = x->id;
+
+		if ((i == 0 || strcmp(b->applied[i - 1].id, x->id) != 0) &&
+		    bsearch(&key, ids->v, ids->n, sizeof(*ids->v), str_cmp) == NULL) {
+			struct hd_kpi_exception_row e = {
+				.agent = x->agent, .policy = x->policy, .status = "granted",
+				.approver = KPI_OWN_AUTHORITY, .tier = x->tier, .count = 1,
+			};
+			on_exception(&e, b);
+		}
+	}
+	for (size_t i = 0; i < b->napplied; i++) {
+		free(b->applied[i].id);
+		free(b->applied[i].agent);
+		free(b->applied[i].policy);
+	}
+	free(b->applied);
+	sv_free(ids);
 }
 
 /* Order agents by address. */
@@ -424,34 +536,24 @@ static int agent_cmp(const void *a, const void *b)
 static bool build_query(struct build *b, struct hd_store *s, char **error_r)
 {
 	struct hd_kpi_report *r = b->r;
-	static const struct {
-		const char *kind;
-		hd_kpi_count_fn *fn;
-	} kinds[] = {
-		{ "inbound", on_inbound }, { "outbound", on_outbound }, { "tone", on_tone },
-		{ "handoff", on_handoff }, { "escalation", on_escalation }, { "approval", on_approval },
-	};
+	long long inbound = 0;
+	bool ok;
 
 	if (hd_store_kpi_snapshot(s, error_r) != HD_STORE_OK)
 		return false;
-	if (hd_store_kpi_tickets(s, r->since, r->until, r->at, on_ticket, b, error_r) != HD_STORE_OK)
-		goto fail;
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (hd_store_kpi_count_records(s, kinds[i].kind, r->since, r->until, kinds[i].fn, r,
-					       error_r) != HD_STORE_OK)
-			goto fail;
-	if (hd_store_kpi_exceptions(s, r->since, r->until, on_exception, r, error_r) != HD_STORE_OK ||
-	    hd_store_kpi_granted(s, r->since, r->until, on_granted, r, error_r) != HD_STORE_OK)
-		goto fail;
+	ok = hd_store_kpi_tickets(s, r->since, r->until, r->at, on_ticket, b, error_r) == HD_STORE_OK &&
+	     hd_store_kpi_count(s, "inbound", r->since, r->until, &inbound, error_r) == HD_STORE_OK &&
+	     hd_store_kpi_records(s, r->since, r->until, on_record, b, error_r) == HD_STORE_OK &&
+	     hd_store_kpi_exceptions(s, r->since, r->until, on_exception, b, error_r) == HD_STORE_OK &&
+	     hd_store_kpi_exception_ids(s, on_exception_id, b, error_r) == HD_STORE_OK;
 	hd_store_rollback(s);	/* read only: nothing to commit */
-	return true;
-fail:
-	hd_store_rollback(s);
-	return false;
+	r->inbound = (long)inbound;
+	build_granted(b, ok);
+	return ok;
 }
 
 /* Sort and finish every figure after counting. */
-static void build_finish(struct hd_kpi_report *r)
+static void build_finish(const struct hd_policy *p, struct hd_kpi_report *r)
 {
 	sla_finish(&r->total);
 	for (size_t i = 0; i < r->ngroups; i++)
@@ -467,17 +569,26 @@ static void build_finish(struct hd_kpi_report *r)
 		free(r->open[r->nopen].team);
 		free(r->open[r->nopen].priority);
 	}
+	for (size_t i = 0; i < r->nopen; i++) {
+		struct hd_kpi_open *o = &r->open[i];
+		const struct hd_calendar *cal;
+		bool wall;
+		long target;
+
+		if (o->elapsed >= 0)
+			continue;
+		ticket_clock(p, o->team, o->priority, &cal, &wall, &target);
+		o->elapsed = hd_calendar_elapsed(cal, o->opened, r->at, wall) / 60;
+	}
 	qsort(r->agents, r->nagents, sizeof(*r->agents), agent_cmp);
 	for (size_t i = 0; i < r->nagents; i++)
 		r->agents[i].exception_rate = r->agents[i].replies
 			? (double)r->agents[i].exceptions / (double)r->agents[i].replies : -1;
-	struct hd_kpi_tally *t[] = { &r->tone_by_rule, &r->exc_by_tier, &r->exc_by_policy,
-				     &r->exc_by_approver, &r->exc_by_status,
-				     &r->escalations_by_trigger, &r->approvals_by_approver };
+	struct hd_kpi_tally *t[] = { &r->tone_by_rule, &r->exc_by_policy, &r->exc_by_approver,
+				     &r->exc_by_status, &r->escalations_by_trigger, &r->approvals_by_approver };
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		qsort(t[i]->v, t[i]->n, sizeof(*t[i]->v), count_cmp);
-	/* tiers read best in tier order */
-	qsort(r->exc_by_tier.v, r->exc_by_tier.n, sizeof(*r->exc_by_tier.v), count_key_cmp);
+		tally_finish(t[i], false);
+	tally_finish(&r->exc_by_tier, true);	/* tiers read best in tier order */
 }
 
 /* Compute the report. */
@@ -487,6 +598,8 @@ int hd_kpi_report_build(const struct hd_policy *p, struct hd_store *s, time_t si
 {
 	struct hd_kpi_report *r = xcalloc(1, sizeof(*r));
 	struct build b = { .p = p, .r = r };
+
+	sv_init(&b.table_ids);
 
 	r->since = since;
 	r->until = until;
@@ -498,10 +611,12 @@ int hd_kpi_report_build(const struct hd_policy *p, struct hd_store *s, time_t si
 	r->not_measured_note = "next-reply and resolution times (with pauses) need ticket-state "
 			       "records, which this store does not hold";
 	if (!build_query(&b, s, error_r)) {
+		free(b.slots);
 		hd_kpi_report_free(&r);
 		return -1;
 	}
-	build_finish(r);
+	free(b.slots);
+	build_finish(p, r);
 	hd_kpi_measure(p, r);
 	*report_r = r;
 	return 0;

@@ -22,6 +22,9 @@ struct hd_store;
 #define HD_KPI_AT_RISK_PERCENT 75
 /* Tickets listed as overdue or at risk (the counts cover all of them). */
 #define HD_KPI_OPEN_LIST_MAX 200
+/* Keys listed per tally (rules, policies, approvers...); the rest are
+   summed into one "(N others)" entry. */
+#define HD_KPI_TALLY_MAX 50
 /* Backlog age buckets (see hd_kpi_backlog_label). */
 #define HD_KPI_BACKLOG_BUCKETS 7
 
@@ -51,8 +54,8 @@ struct hd_kpi_count {
 };
 struct hd_kpi_tally {
 	struct hd_kpi_count *v;
-	size_t n;
-	long total;
+	size_t n, cap;
+	long total;		/* of every key, also those folded into "(N others)" */
 };
 
 /* One agent's figures for the period. */

@@ -82,31 +82,72 @@ int hd_store_kpi_tickets(struct hd_store *s, time_t since, time_t until,
 			    p, 3, row_ticket, &cb, NULL, error_r);
 }
 
-/* One (agent, rule, action, count) row to the caller. */
-static bool row_count(void *ctx, const char *const *c, size_t ncols)
-{
-	struct kpi_cb *cb = ctx;
-
-	if (ncols < 4)
-		return false;
-	return ((hd_kpi_count_fn *)cb->fn)(cb->ctx, c[0], c[1], c[2], col_int(c[3]));
-}
-
-/* Records of one kind in a period counted per (agent, rule, action). */
-int hd_store_kpi_count_records(struct hd_store *s, const char *kind, time_t since,
-			       time_t until, hd_kpi_count_fn *fn, void *ctx, char **error_r)
+/* Count records of one kind in a period; (kind, at) is indexed, so the count reads the index only. */
+int hd_store_kpi_count(struct hd_store *s, const char *kind, time_t since, time_t until,
+		       long long *count_r, char **error_r)
 {
 	struct hd_sql_param p[3];
-	struct kpi_cb cb = { (void *)fn, ctx };
+	struct hd_store_first_row c = { 0 };
+	int ret;
 
 	kpi_period(p, since, until);
 	p[2] = p_text(kind);
-	/* (kind, at) is indexed: the period narrows inside the index. */
-	return s->vt->query(s->conn,
-			    "SELECT agent, rule, action, COUNT(*) FROM records"
-			    " WHERE kind = $3 AND at >= $1 AND at < $2"
-			    " GROUP BY agent, rule, action ORDER BY agent, rule, action",
-			    p, 3, row_count, &cb, NULL, error_r);
+	ret = s->vt->query(s->conn, "SELECT COUNT(*) FROM records WHERE kind = $3 AND at >= $1 AND at < $2",
+			   p, 3, hd_store_row_first, &c, NULL, error_r);
+	*count_r = c.found ? c.v[0] : 0;
+	hd_store_first_row_free(&c);
+	return ret;
+}
+
+/* One counted record to the caller. */
+static bool row_record(void *ctx, const char *const *c, size_t ncols)
+{
+	struct kpi_cb *cb = ctx;
+	struct hd_kpi_record_row r;
+
+	if (ncols < 6)
+		return false;
+	r = (struct hd_kpi_record_row){ c[0], c[1], c[2], c[3], c[4], c[5] };
+	return ((hd_kpi_record_fn *)cb->fn)(&r, cb->ctx);
+}
+
+/* The kinds the report counts, and the columns it needs of them. */
+#define KPI_RECORDS_SQL(from) \
+	"SELECT kind, agent, rule, action," \
+	" CASE WHEN kind = 'exception' THEN text END, CASE WHEN kind = 'exception' THEN detail END" \
+	" FROM " from " WHERE at >= $1 AND at < $2" \
+	" AND kind IN ('outbound', 'tone', 'handoff', 'escalation', 'approval', 'exception')" \
+	" AND (kind <> 'exception' OR action = 'accept')"
+
+/* Stream the records the report counts, one pass. */
+int hd_store_kpi_records(struct hd_store *s, time_t since, time_t until,
+			 hd_kpi_record_fn *fn, void *ctx, char **error_r)
+{
+	struct hd_sql_param p[2];
+	struct kpi_cb cb = { (void *)fn, ctx };
+	/* SQLite would look each row up through the (kind, at) index; over a
+	   whole store a plain scan reads the same pages once, in order. */
+	bool scan = since == 0 && until == 0 && s->vt->dialect == HD_DIALECT_SQLITE;
+
+	kpi_period(p, since, until);
+	return s->vt->query(s->conn, scan ? KPI_RECORDS_SQL("records NOT INDEXED") : KPI_RECORDS_SQL("records"),
+			    p, 2, row_record, &cb, NULL, error_r);
+}
+
+/* One exception id to the caller. */
+static bool row_id(void *ctx, const char *const *c, size_t ncols)
+{
+	struct kpi_cb *cb = ctx;
+
+	return ncols < 1 || c[0] == NULL || ((hd_kpi_id_fn *)cb->fn)(cb->ctx, c[0]);
+}
+
+/* Every id of the exceptions table. */
+int hd_store_kpi_exception_ids(struct hd_store *s, hd_kpi_id_fn *fn, void *ctx, char **error_r)
+{
+	struct kpi_cb cb = { (void *)fn, ctx };
+
+	return s->vt->query(s->conn, "SELECT id FROM exceptions", NULL, 0, row_id, &cb, NULL, error_r);
 }
 
 /* One grouped exceptions row to the caller. */
@@ -142,28 +183,3 @@ int hd_store_kpi_exceptions(struct hd_store *s, time_t since, time_t until,
 			    p, 2, row_exception, &cb, NULL, error_r);
 }
 
-/* One (agent, policy, detail, count) row to the caller. */
-static bool row_granted(void *ctx, const char *const *c, size_t ncols)
-{
-	struct kpi_cb *cb = ctx;
-
-	if (ncols < 4)
-		return false;
-	return ((hd_kpi_granted_fn *)cb->fn)(cb->ctx, c[0], c[1], c[2], col_int(c[3]));
-}
-
-/* Exceptions applied without an entry in the exceptions table (self-granted). */
-int hd_store_kpi_granted(struct hd_store *s, time_t since, time_t until,
-			 hd_kpi_granted_fn *fn, void *ctx, char **error_r)
-{
-	struct hd_sql_param p[2];
-	struct kpi_cb cb = { (void *)fn, ctx };
-
-	kpi_period(p, since, until);
-	return s->vt->query(s->conn,
-			    "SELECT agent, text, detail, COUNT(DISTINCT rule) FROM records r"
-			    " WHERE kind = 'exception' AND action = 'accept' AND at >= $1 AND at < $2"
-			    " AND NOT EXISTS (SELECT 1 FROM exceptions e WHERE e.id = r.rule)"
-			    " GROUP BY agent, text, detail ORDER BY agent, text, detail",
-			    p, 2, row_granted, &cb, NULL, error_r);
-}

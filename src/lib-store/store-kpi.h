@@ -30,12 +30,26 @@ int hd_store_kpi_tickets(struct hd_store *s, time_t since, time_t until,
 			 time_t unanswered_before, hd_kpi_ticket_fn *fn, void *ctx,
 			 char **error_r);
 
-/* Records of one kind in [since, until), counted per distinct
-   (agent, rule, action); NULL for a column that is NULL. */
-typedef bool hd_kpi_count_fn(void *ctx, const char *agent, const char *rule,
-			     const char *action, long long count);
-int hd_store_kpi_count_records(struct hd_store *s, const char *kind, time_t since,
-			       time_t until, hd_kpi_count_fn *fn, void *ctx, char **error_r);
+/* Records of one kind in [since, until), counted (index only). */
+int hd_store_kpi_count(struct hd_store *s, const char *kind, time_t since, time_t until,
+		       long long *count_r, char **error_r);
+
+/* The records the report counts one by one, in [since, until): kinds
+   outbound, tone, handoff, escalation, approval, and exception records with
+   action accept (text and detail are set for those only). One pass over
+   the table: with an open period a plain scan, which beats an index lookup
+   per row once most of the table is read. */
+struct hd_kpi_record_row {
+	const char *kind, *agent, *rule, *action, *text, *detail;
+};
+typedef bool hd_kpi_record_fn(const struct hd_kpi_record_row *row, void *ctx);
+int hd_store_kpi_records(struct hd_store *s, time_t since, time_t until,
+			 hd_kpi_record_fn *fn, void *ctx, char **error_r);
+
+/* Every exception id in the exceptions table (any time), for telling
+   exceptions an agent granted alone (only in the records) from the others. */
+typedef bool hd_kpi_id_fn(void *ctx, const char *id);
+int hd_store_kpi_exception_ids(struct hd_store *s, hd_kpi_id_fn *fn, void *ctx, char **error_r);
 
 /* Exceptions created in [since, until), counted per distinct
    (agent, policy, tier, status, approver). */
@@ -47,14 +61,5 @@ struct hd_kpi_exception_row {
 typedef bool hd_kpi_exception_fn(const struct hd_kpi_exception_row *e, void *ctx);
 int hd_store_kpi_exceptions(struct hd_store *s, time_t since, time_t until,
 			    hd_kpi_exception_fn *fn, void *ctx, char **error_r);
-
-/* Exceptions granted within an agent's own authority (tiers a rep may
-   grant): they never enter the exceptions table, only the records (kind
-   exception, action accept, text = policy, detail = {"tier":N,
-   "approved_by":...}). Counted per (agent, policy, detail), each id once. */
-typedef bool hd_kpi_granted_fn(void *ctx, const char *agent, const char *policy,
-			       const char *detail, long long count);
-int hd_store_kpi_granted(struct hd_store *s, time_t since, time_t until,
-			 hd_kpi_granted_fn *fn, void *ctx, char **error_r);
 
 #endif
