@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bars in a per-agent chart; the table lists every agent. */
+#define REPORT_CHART_BARS_MAX 25
+
 /* Write s with & < > " ' escaped. */
 void html_put(FILE *f, const char *s)
 {
@@ -300,6 +303,16 @@ static void html_unanswered(FILE *f, const struct hd_kpi_report *r)
 	fputs("</tbody></table></section>\n", f);
 }
 
+/* Most first, then by label. */
+static int bar_cmp(const void *a, const void *b)
+{
+	const struct svg_bar *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
 /* Agents: findings chart and the per-agent table with exception rates. */
 static void html_agents(FILE *f, const struct hd_kpi_report *r)
 {
@@ -309,13 +322,18 @@ static void html_agents(FILE *f, const struct hd_kpi_report *r)
 	static const char *const cols[] = { "Agent", "Replies", "Tone findings", "Exceptions",
 					    "Exceptions per reply", "Hand-offs refused", NULL };
 
+	size_t nbars = r->nagents < REPORT_CHART_BARS_MAX ? r->nagents : REPORT_CHART_BARS_MAX;
+
 	for (size_t i = 0; i < r->nagents; i++) {
 		snprintf(txt[i], 32, "%ld", r->agents[i].tone);
 		bars[i] = (struct svg_bar){ r->agents[i].agent, (double)r->agents[i].tone, txt[i] };
 	}
-	fputs("<section><h2 id=\"agents\">Agents</h2>\n<figure><figcaption>Tone findings per agent (chart; "
-	      "the table below gives the numbers)</figcaption>\n", f);
-	svg_bars(f, "tone", "Tone findings per agent", bars, r->nagents);
+	qsort(bars, r->nagents, sizeof(*bars), bar_cmp);
+	fputs("<section><h2 id=\"agents\">Agents</h2>\n<figure><figcaption>Tone findings per agent", f);
+	if (nbars < r->nagents)
+		fprintf(f, ", the %zu with most of %zu", nbars, r->nagents);
+	fputs(" (chart; the table below gives the numbers)</figcaption>\n", f);
+	svg_bars(f, "tone", "Tone findings per agent", bars, nbars);
 	fputs("</figure>\n", f);
 	html_table_open(f, "Per agent: replies, findings, exceptions per reply, refused hand-offs", cols);
 	for (size_t i = 0; i < r->nagents; i++) {

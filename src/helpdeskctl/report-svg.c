@@ -19,6 +19,8 @@
 #define SVG_WEEK_H 220
 #define SVG_WEEK_TOP 20
 #define SVG_WEEK_BOTTOM 40
+/* Column width below which a week's percentage is left to the table. */
+#define SVG_WEEK_LABEL_W 36
 
 /* One horizontal bar chart of labelled counts. */
 void svg_bars(FILE *f, const char *id, const char *title, const struct svg_bar *bars, size_t n)
@@ -92,19 +94,24 @@ void svg_weekly(FILE *f, const struct hd_kpi_report *r, double target)
 			"<text x=\"%d\" y=\"%d\" class=\"lbl\" text-anchor=\"end\">%d%%</text>\n",
 			left, y, SVG_WIDTH - 6, y, left - 4, y + 4, g);
 	}
+	/* narrow columns: numbers stay in the table below, week labels thin out */
+	int gap = colw / 5 > 1 ? colw / 5 : 1, every = (SVG_WEEK_LABEL_W + colw - 1) / (colw ? colw : 1);
 	for (size_t i = 0; i < r->nweeks; i++) {
 		const struct hd_kpi_sla *w = &r->weeks[i];
 		double a = w->attainment < 0 ? 0 : w->attainment;
-		int x = left + (int)i * colw + 4, bh = (int)(a * plot_h / 100 + 0.5);
+		int x = left + (int)i * colw + gap, bw = colw - 2 * gap, bh = (int)(a * plot_h / 100 + 0.5);
 		bool below = target >= 0 && w->attainment >= 0 && w->attainment < target;
 
 		report_fmt_pct(w->attainment, pct);
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"%s\"/>"
-			"<text x=\"%d\" y=\"%d\" class=\"num\" text-anchor=\"middle\">%s</text>"
-			"<text x=\"%d\" y=\"%d\" class=\"lbl\" text-anchor=\"middle\">%s</text>\n",
-			x, SVG_WEEK_TOP + plot_h - bh, colw - 8, bh, below ? "below" : "bar",
-			x + (colw - 8) / 2, SVG_WEEK_TOP + plot_h - bh - 4, pct,
-			x + (colw - 8) / 2, SVG_WEEK_H - SVG_WEEK_BOTTOM + 16, w->key + 5);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"%s\"/>",
+			x, SVG_WEEK_TOP + plot_h - bh, bw > 1 ? bw : 1, bh, below ? "below" : "bar");
+		if (colw >= SVG_WEEK_LABEL_W)
+			fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"num\" text-anchor=\"middle\">%s</text>",
+				x + bw / 2, SVG_WEEK_TOP + plot_h - bh - 4, pct);
+		if (i % (size_t)every == 0)
+			fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lbl\" text-anchor=\"middle\">%s</text>",
+				x + bw / 2, SVG_WEEK_H - SVG_WEEK_BOTTOM + 16, w->key + 5);
+		fputc('\n', f);
 	}
 	if (target >= 0) {
 		int y = SVG_WEEK_TOP + plot_h - (int)(target * plot_h / 100 + 0.5);
