@@ -428,8 +428,10 @@ static bool on_record(const struct hd_kpi_record_row *row, void *ctx)
 {
 	struct build *b = ctx;
 	struct hd_kpi_report *r = b->r;
-	struct hd_kpi_agent *a = row->agent ? agent_of(b, row->agent) : NULL;
 	bool refused = row->action && strcmp(row->action, "reject") == 0;
+	/* agents are listed for what they wrote, not for approving */
+	struct hd_kpi_agent *a = row->agent && strcmp(row->kind, "approval") != 0 &&
+				 strcmp(row->kind, "exception") != 0 ? agent_of(b, row->agent) : NULL;
 
 	if (strcmp(row->kind, "outbound") == 0) {
 		/* a refused message never reached the customer: not a reply */
