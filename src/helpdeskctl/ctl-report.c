@@ -42,21 +42,13 @@ double report_fr_target(const struct hd_kpi_report *r)
 	return -1;
 }
 
-/* Write the report in the format asked for; false when the format is unknown. */
-static bool report_write(FILE *f, const char *format, const struct hd_kpi_report *r)
-{
-	if (strcmp(format, "table") == 0)
-		report_table(f, r);
-	else if (strcmp(format, "csv") == 0)
-		report_csv(f, r);
-	else if (strcmp(format, "json") == 0)
-		report_json(f, r);
-	else if (strcmp(format, "html") == 0)
-		report_html(f, r);
-	else
-		return false;
-	return true;
-}
+/* The formats and their writers. */
+static const struct {
+	const char *name;
+	void (*write)(FILE *f, const struct hd_kpi_report *r);
+} report_formats[] = {
+	{ "table", report_table }, { "csv", report_csv }, { "json", report_json }, { "html", report_html },
+};
 
 /* helpdeskctl report --store URI --policy FILE [...] */
 int cmd_report(int argc, char **argv)
@@ -77,6 +69,7 @@ int cmd_report(int argc, char **argv)
 	char *err = NULL;
 	FILE *f = stdout;
 	int c, ret = 1;
+	size_t fmt;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -110,7 +103,10 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, REPORT_USAGE);
 		return 1;
 	}
-	if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "html")) {
+	for (fmt = 0; fmt < sizeof(report_formats) / sizeof(report_formats[0]) &&
+		      strcmp(report_formats[fmt].name, format) != 0; fmt++)
+		;
+	if (fmt == sizeof(report_formats) / sizeof(report_formats[0])) {
 		fprintf(stderr, "helpdeskctl: --format %s: use table, csv, json or html\n", format);
 		return 1;
 	}
@@ -126,7 +122,7 @@ int cmd_report(int argc, char **argv)
 			output, strerror(errno));
 		goto out;
 	}
-	report_write(f, format, r);
+	report_formats[fmt].write(f, r);
 	if (fflush(f) != 0 || ferror(f) || (f != stdout && fclose(f) != 0)) {
 		fprintf(stderr, "helpdeskctl: writing the report failed: %s\n", strerror(errno));
 		goto out;
