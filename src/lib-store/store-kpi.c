@@ -1,8 +1,9 @@
 /*
- * store-kpi - read-only queries for the KPI report: tickets of a period and
- * the unanswered backlog, and per-kind record counts and exception counts
- * grouped in SQL. Period bounds travel as parameters; column names are fixed
- * here. It must never write and never put a caller's value into SQL text.
+ * store-kpi - read-only queries for the KPI report: a read snapshot, tickets
+ * of a period and the unanswered backlog, one stream of the records counted,
+ * an index-only kind count, and exceptions grouped in SQL. Period bounds and
+ * kinds travel as parameters; column names are fixed here. It must never
+ * write and never put a caller's value into SQL text.
  */
 #include <config.h>
 

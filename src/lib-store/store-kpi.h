@@ -1,12 +1,12 @@
 #ifndef HD_STORE_KPI_H
 #define HD_STORE_KPI_H
 /*
- * store-kpi - the read-only queries behind the KPI report (src/engine/kpi.c):
- * tickets of a period plus every ticket still waiting for its first reply,
- * audit records of one kind counted per (agent, rule, action), and
- * exceptions counted per (agent, policy, tier, status, approver). Counting is
- * done by the database (GROUP BY), so a report over millions of records
- * moves only a few thousand rows. Never writes.
+ * store-kpi - the read-only queries behind the KPI report (src/engine/kpi.c),
+ * all inside one read snapshot: tickets of a period plus every ticket still
+ * waiting for its first reply, an index-only count of one kind, one pass
+ * over the records the report counts (only the columns it needs), the
+ * exceptions table grouped per (agent, policy, tier, status, approver), and
+ * its ids. Never writes.
  */
 #include <stdbool.h>
 #include <time.h>
