@@ -89,15 +89,69 @@ static time_t week_start(time_t t)
 	return (time_t)(days - dow) * 86400;
 }
 
-/* Add n to key's count in a tally; equal keys are merged by tally_finish. */
+/* FNV-1a hash of a string. */
+static size_t str_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Key of entry i of an array whose entries start with their key. */
+static const char *entry_key(const void *entries, size_t size, size_t i)
+{
+	return *(char *const *)((const char *)entries + i * size);
+}
+
+/* The slot of key among n entries: holding its entry index + 1, or 0 where a
+   new entry n goes. The index doubles to stay at most half full. */
+static size_t *index_slot(struct hd_kpi_index *x, const void *entries, size_t size, size_t n,
+			  const char *key)
+{
+	size_t i;
+
+	if (2 * (n + 1) > x->nslots) {
+		x->nslots = x->nslots ? x->nslots * 2 : 64;
+		free(x->slots);
+		x->slots = xcalloc(x->nslots, sizeof(*x->slots));
+		for (size_t k = 0; k < n; k++) {
+			for (i = str_hash(entry_key(entries, size, k)) & (x->nslots - 1); x->slots[i];
+			     i = (i + 1) & (x->nslots - 1))
+				;
+			x->slots[i] = k + 1;
+		}
+	}
+	for (i = str_hash(key) & (x->nslots - 1); x->slots[i]; i = (i + 1) & (x->nslots - 1))
+		if (strcmp(entry_key(entries, size, x->slots[i] - 1), key) == 0)
+			break;
+	return &x->slots[i];
+}
+
+/* Free an index's slots. */
+static void index_free(struct hd_kpi_index *x)
+{
+	free(x->slots);
+	x->slots = NULL;
+	x->nslots = 0;
+}
+
+/* Add n to key's count in a tally. */
 static void tally_add(struct hd_kpi_tally *t, const char *key, long n)
 {
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 16;
-		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	size_t *slot = index_slot(&t->index, t->v, sizeof(*t->v), t->n, key);
+
+	if (*slot == 0) {
+		if (t->n == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 16;
+			t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+		}
+		t->v[t->n].key = xstrdup(key);
+		t->v[t->n].n = 0;
+		*slot = ++t->n;
 	}
-	t->v[t->n].key = xstrdup(key);
-	t->v[t->n++].n = n;
+	t->v[*slot - 1].n += n;
 	t->total += n;
 }
 
@@ -123,26 +177,20 @@ static void tally_free(struct hd_kpi_tally *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->v[i].key);
 	free(t->v);
+	index_free(&t->index);
 	memset(t, 0, sizeof(*t));
 }
 
-/* Merge equal keys, order most first, and fold keys beyond
-   HD_KPI_TALLY_MAX into one "(N others)" entry; by_key orders by key instead. */
+/* Order most first (by_key: by key), and fold keys beyond HD_KPI_TALLY_MAX
+   into one "(N others)" entry; the index is no longer needed. */
 static void tally_finish(struct hd_kpi_tally *t, bool by_key)
 {
-	size_t i, w = 0;
+	size_t i;
 
-	qsort(t->v, t->n, sizeof(*t->v), count_key_cmp);
-	for (i = 0; i < t->n; i++) {
-		if (w > 0 && strcmp(t->v[w - 1].key, t->v[i].key) == 0) {
-			t->v[w - 1].n += t->v[i].n;
-			free(t->v[i].key);
-		} else {
-			t->v[w++] = t->v[i];
-		}
-	}
-	t->n = w;
-	if (!by_key || t->n > HD_KPI_TALLY_MAX)
+	index_free(&t->index);
+	if (by_key && t->n <= HD_KPI_TALLY_MAX)
+		qsort(t->v, t->n, sizeof(*t->v), count_key_cmp);
+	else
 		qsort(t->v, t->n, sizeof(*t->v), count_cmp);
 	if (t->n > HD_KPI_TALLY_MAX) {
 		long rest = 0;
@@ -255,45 +303,22 @@ struct build {
 	struct applied *applied;	/* applied exceptions, for build_granted */
 	size_t napplied, capplied;
 	struct strvec table_ids;	/* ids in the exceptions table */
-	size_t *slots, nslots;		/* index of r->agents (agent_of) */
+	struct hd_kpi_index agents;	/* index of r->agents (agent_of) */
 };
 
-/* FNV-1a hash of a string. */
-static size_t str_hash(const char *s)
-{
-	size_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-/* The agent entry for an address, created when new; found through an
-   open-addressing index (slots hold entry index + 1) kept at most half full. */
+/* The agent entry for an address, created when new. */
 static struct hd_kpi_agent *agent_of(struct build *b, const char *agent)
 {
 	struct hd_kpi_report *r = b->r;
-	size_t i;
+	size_t *slot = index_slot(&b->agents, r->agents, sizeof(*r->agents), r->nagents, agent);
 
-	if (2 * (r->nagents + 1) > b->nslots) {
-		b->nslots = b->nslots ? b->nslots * 2 : 64;
-		free(b->slots);
-		b->slots = xcalloc(b->nslots, sizeof(*b->slots));
-		for (size_t k = 0; k < r->nagents; k++) {
-			for (i = str_hash(r->agents[k].agent) & (b->nslots - 1); b->slots[i];
-			     i = (i + 1) & (b->nslots - 1))
-				;
-			b->slots[i] = k + 1;
-		}
+	if (*slot == 0) {
+		r->agents = xrealloc(r->agents, (r->nagents + 1) * sizeof(*r->agents));
+		memset(&r->agents[r->nagents], 0, sizeof(r->agents[0]));
+		r->agents[r->nagents].agent = xstrdup(agent);
+		*slot = ++r->nagents;
 	}
-	for (i = str_hash(agent) & (b->nslots - 1); b->slots[i]; i = (i + 1) & (b->nslots - 1))
-		if (strcmp(r->agents[b->slots[i] - 1].agent, agent) == 0)
-			return &r->agents[b->slots[i] - 1];
-	r->agents = xrealloc(r->agents, (r->nagents + 1) * sizeof(*r->agents));
-	memset(&r->agents[r->nagents], 0, sizeof(r->agents[0]));
-	r->agents[r->nagents].agent = xstrdup(agent);
-	b->slots[i] = r->nagents + 1;
-	return &r->agents[r->nagents++];
+	return &r->agents[*slot - 1];
 }
 
 /* The clock of a ticket: its team's calendar, wall or business time, and
@@ -613,11 +638,11 @@ int hd_kpi_report_build(const struct hd_policy *p, struct hd_store *s, time_t si
 	r->not_measured_note = "next-reply and resolution times (with pauses) need ticket-state "
 			       "records, which this store does not hold";
 	if (!build_query(&b, s, error_r)) {
-		free(b.slots);
+		index_free(&b.agents);
 		hd_kpi_report_free(&r);
 		return -1;
 	}
-	free(b.slots);
+	index_free(&b.agents);
 	build_finish(p, r);
 	hd_kpi_measure(p, r);
 	*report_r = r;

@@ -52,10 +52,16 @@ struct hd_kpi_count {
 	char *key;
 	long n;
 };
+/* Slots of an open-addressing index over entries whose first member is
+   their key (kpi.c, while counting). */
+struct hd_kpi_index {
+	size_t *slots, nslots;	/* entry index + 1; 0 = empty */
+};
 struct hd_kpi_tally {
 	struct hd_kpi_count *v;
 	size_t n, cap;
 	long total;		/* of every key, also those folded into "(N others)" */
+	struct hd_kpi_index index;
 };
 
 /* One agent's figures for the period. */
