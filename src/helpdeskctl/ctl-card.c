@@ -7,31 +7,51 @@
 #include "util.h"
 #include "policy.h"
 #include "ctl.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* helpdeskctl card --policy FILE: the one-page quick reference. */
+#define CARD_USAGE "usage: helpdeskctl card --policy FILE [--format text|html]\n"
+
+/* helpdeskctl card --policy FILE [--format text|html]: the one-page quick reference. */
 int cmd_card(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *format = "text";
 	struct hd_policy *p;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
 			path = argv[++i];
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			format = argv[i] + 9;
 		else if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: helpdeskctl card --policy FILE\n");
+			printf(CARD_USAGE);
 			return 0;
 		} else if (path == NULL && argv[i][0] != '-')
 			path = argv[i];
+		else {
+			fprintf(stderr, "helpdeskctl card: unknown argument '%s'\n" CARD_USAGE, argv[i]);
+			return 1;
+		}
 	}
 	if (path == NULL) {
-		fprintf(stderr, "usage: helpdeskctl card --policy FILE\n");
+		fprintf(stderr, CARD_USAGE);
+		return 1;
+	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "html") != 0) {
+		fprintf(stderr, "helpdeskctl card: --format %s: use text or html\n", format);
 		return 1;
 	}
 	if ((p = ctl_load_policy(path, false)) == NULL)
 		return 1;
+	if (strcmp(format, "html") == 0) {
+		report_card_html(stdout, p);
+		hd_policy_unref(&p);
+		return 0;
+	}
 	printf("%s v%s — quick reference", p->name, p->version);
 	if (p->effective)
 		printf(" (effective %s)", p->effective);

@@ -18,9 +18,9 @@ int cmd_check_policy(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 /* helpdeskctl audit --store URI [filters] [--verify] (ctl-audit.c). */
 int cmd_audit(int argc, char **argv);
-/* helpdeskctl report --store URI [--since T] [--until T] (ctl-report.c). */
+/* helpdeskctl report --store URI --policy FILE [...] (ctl-report.c). */
 int cmd_report(int argc, char **argv);
-/* helpdeskctl card --policy FILE (ctl-card.c). */
+/* helpdeskctl card --policy FILE [--format text|html] (ctl-card.c). */
 int cmd_card(int argc, char **argv);
 
 /* Print every diagnostic to stderr. */
