@@ -9,6 +9,7 @@
  */
 #include <config.h>
 #include "tz.h"
+#include "tz-int.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -19,80 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define HD_TZ_DEFAULT_DIR "/usr/share/zoneinfo"
-/* Longest zone name accepted ("America/Argentina/ComodRivadavia" is 32). */
-#define HD_TZ_MAX_NAME_LEN 255
-/* Local time types per file (the type index is one byte). */
-#define HD_TZ_MAX_TYPES 256
-/* Bytes of abbreviation strings and leap-second records per file. */
-#define HD_TZ_MAX_CHARS 4096
-#define HD_TZ_MAX_LEAPS 4096
-/* Longest POSIX TZ footer string. */
-#define HD_TZ_MAX_RULE_LEN 256
-/* Largest |UT offset| accepted, seconds (RFC 8536 allows -89999..93599). */
-#define HD_TZ_MAX_UTOFF (26L * 3600)
-/* Offset hours in a POSIX TZ string, and rule-time hours (RFC 8536 s3.3.1). */
-#define HD_TZ_MAX_OFFSET_HOURS 24
-#define HD_TZ_MAX_RULE_HOURS 167
-/* Instants are clamped to +-2^50 s (about 35 million years) so civil
-   arithmetic never overflows. */
-#define HD_TZ_TIME_LIMIT ((int64_t)1 << 50)
-/* hd_tz_from_local looks for offset changes this far either side. */
-#define HD_TZ_WINDOW (2L * 86400)
-#define HD_TZ_MAX_WINDOW_CHANGES 16
-#define HD_TZ_MAX_WINDOW_STEPS 256
-
-/* One local time type of a TZif file. */
-struct hd_tz_type {
-	int32_t utoff;		/* seconds east of UTC */
-	bool isdst;
-};
-
-/* The three date forms of a POSIX TZ rule. */
-enum hd_tz_date_kind {
-	HD_TZ_DATE_JULIAN1,	/* Jn: 1..365, February 29 never counted */
-	HD_TZ_DATE_JULIAN0,	/* n: 0..365, February 29 counted */
-	HD_TZ_DATE_MWD,		/* Mm.w.d: day d of week w of month m */
-};
-
-/* A rule date plus the local time of day of the change. */
-struct hd_tz_date {
-	enum hd_tz_date_kind kind;
-	int n, month, week, wday;
-	long secs;		/* may be negative or beyond 24h */
-};
-
-/* A parsed POSIX TZ string. */
-struct hd_tz_rule {
-	long std_utoff, dst_utoff;	/* seconds east of UTC */
-	bool has_dst;
-	struct hd_tz_date start, end;	/* start: in standard time; end: in DST */
-};
-
-struct hd_tz {
-	char *name;
-	size_t ntrans;
-	int64_t *trans;			/* strictly ascending */
-	unsigned char *trans_type;
-	size_t ntypes;
-	struct hd_tz_type types[HD_TZ_MAX_TYPES];
-	bool has_rule;
-	struct hd_tz_rule rule;
-};
-
-/* Result codes of the POSIX TZ string parser. */
-enum hd_tz_rule_result {
-	HD_TZ_RULE_OK,
-	HD_TZ_RULE_TOO_LONG,
-	HD_TZ_RULE_BAD_STD_NAME,
-	HD_TZ_RULE_BAD_STD_OFFSET,
-	HD_TZ_RULE_BAD_DST_NAME,
-	HD_TZ_RULE_BAD_DST_OFFSET,
-	HD_TZ_RULE_BAD_START,
-	HD_TZ_RULE_BAD_END,
-	HD_TZ_RULE_TRAILING,
-};
 
 /* Result codes of the TZif reader. */
 enum hd_tzif_result {
@@ -106,23 +33,6 @@ enum hd_tzif_result {
 	HD_TZIF_BAD_TYPE,
 	HD_TZIF_BAD_FOOTER,
 };
-
-/* Human text for a TZ string parse result. */
-static const char *rule_result_text(enum hd_tz_rule_result r)
-{
-	switch (r) {
-	case HD_TZ_RULE_OK: return "ok";
-	case HD_TZ_RULE_TOO_LONG: return "too long";
-	case HD_TZ_RULE_BAD_STD_NAME: return "bad standard-time name";
-	case HD_TZ_RULE_BAD_STD_OFFSET: return "bad standard-time offset";
-	case HD_TZ_RULE_BAD_DST_NAME: return "bad daylight-time name";
-	case HD_TZ_RULE_BAD_DST_OFFSET: return "bad daylight-time offset";
-	case HD_TZ_RULE_BAD_START: return "bad daylight-time start rule";
-	case HD_TZ_RULE_BAD_END: return "bad daylight-time end rule";
-	case HD_TZ_RULE_TRAILING: return "unexpected characters at the end";
-	}
-	return "?";
-}
 
 /* Human text for a TZif reader result. */
 static const char *tzif_result_text(enum hd_tzif_result r)
@@ -141,301 +51,6 @@ static const char *tzif_result_text(enum hd_tzif_result r)
 	return "?";
 }
 
-/* ---- civil arithmetic ---- */
-
-/* Floor division for possibly negative numerators. */
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-/* Clamp an instant into the supported range. */
-static int64_t clamp_time(int64_t t)
-{
-	if (t > HD_TZ_TIME_LIMIT)
-		return HD_TZ_TIME_LIMIT;
-	if (t < -HD_TZ_TIME_LIMIT)
-		return -HD_TZ_TIME_LIMIT;
-	return t;
-}
-
-/* Weekday (0 = Sunday) of a day number; 1970-01-01 was a Thursday. */
-static int weekday_of(int64_t days)
-{
-	return (int)(((days % 7) + 11) % 7);
-}
-
-/* True for a Gregorian leap year. */
-static bool is_leap(long y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days in month m (1-12) of year y. */
-static int month_days(long y, int m)
-{
-	static const int len[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	return m == 2 && is_leap(y) ? 29 : len[m - 1];
-}
-
-/* UTC year of an instant. */
-static int year_of(int64_t t)
-{
-	int y, m, d;
-	civil_from_days((long)floor_div(t, 86400), &y, &m, &d);
-	return y;
-}
-
-/* ---- POSIX TZ rule ---- */
-
-/* Day number (days since the epoch) of a rule date in a year. */
-static int64_t rule_day(const struct hd_tz_date *d, int year)
-{
-	int64_t jan1 = days_from_civil(year, 1, 1), first, day;
-	int len;
-
-	switch (d->kind) {
-	case HD_TZ_DATE_JULIAN1:
-		day = jan1 + d->n - 1;
-		if (is_leap(year) && d->n >= 60)
-			day++;
-		return day;
-	case HD_TZ_DATE_JULIAN0:
-		return jan1 + d->n;
-	case HD_TZ_DATE_MWD:
-		break;
-	}
-	first = days_from_civil(year, d->month, 1);
-	len = month_days(year, d->month);
-	day = first + (d->wday - weekday_of(first) + 7) % 7 + 7L * (d->week - 1);
-	while (day >= first + len)
-		day -= 7;
-	return day;
-}
-
-/* One offset change produced by a rule. */
-struct hd_tz_change {
-	int64_t at;
-	long utoff;
-};
-
-/* The changes of years y-1..y+1 in chronological order; a later year's change
-   sorts after an earlier year's at the same instant (year-round DST). */
-static size_t rule_changes(const struct hd_tz_rule *r, int y, struct hd_tz_change out[6])
-{
-	size_t n = 0;
-
-	for (int yy = y - 1; yy <= y + 1; yy++) {
-		struct hd_tz_change s = {
-			rule_day(&r->start, yy) * 86400 + r->start.secs - r->std_utoff, r->dst_utoff };
-		struct hd_tz_change e = {
-			rule_day(&r->end, yy) * 86400 + r->end.secs - r->dst_utoff, r->std_utoff };
-		if (e.at < s.at) {
-			out[n++] = e;
-			out[n++] = s;
-		} else {
-			out[n++] = s;
-			out[n++] = e;
-		}
-	}
-	/* Stable insertion sort: keeps generation order for equal instants. */
-	for (size_t i = 1; i < n; i++) {
-		struct hd_tz_change c = out[i];
-		size_t j = i;
-		while (j > 0 && out[j - 1].at > c.at) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = c;
-	}
-	return n;
-}
-
-/* UT offset the rule gives at an instant. */
-static long rule_utoff(const struct hd_tz_rule *r, int64_t t)
-{
-	struct hd_tz_change ch[6];
-	size_t n;
-	long off = r->std_utoff;
-
-	if (!r->has_dst)
-		return r->std_utoff;
-	n = rule_changes(r, year_of(t), ch);
-	for (size_t i = 0; i < n && ch[i].at <= t; i++)
-		off = ch[i].utoff;
-	return off;
-}
-
-/* First rule change strictly after t. */
-static bool rule_next(const struct hd_tz_rule *r, int64_t t, int64_t *next_r)
-{
-	struct hd_tz_change ch[6];
-
-	if (!r->has_dst)
-		return false;
-	for (int y = year_of(t); y <= year_of(t) + 3; y++) {
-		size_t n = rule_changes(r, y, ch);
-		for (size_t i = 0; i < n; i++) {
-			if (ch[i].at > t) {
-				*next_r = ch[i].at;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
-/* Parse a zone abbreviation: three or more letters, or <...> with
-   letters, digits, '+' and '-'. */
-static bool rule_parse_name(const char **pp)
-{
-	const char *p = *pp;
-	size_t n = 0;
-
-	if (*p == '<') {
-		p++;
-		while (isalnum((unsigned char)p[n]) || p[n] == '+' || p[n] == '-')
-			n++;
-		if (n < 3 || p[n] != '>')
-			return false;
-		*pp = p + n + 1;
-		return true;
-	}
-	while (isalpha((unsigned char)p[n]))
-		n++;
-	if (n < 3)
-		return false;
-	*pp = p + n;
-	return true;
-}
-
-/* Parse [+-]hh[:mm[:ss]] with hh <= max_hours into signed seconds. */
-static bool rule_parse_hms(const char **pp, int max_hours, long *secs_r)
-{
-	const char *p = *pp;
-	long sign = 1, h = 0, m = 0, s = 0;
-	int digits = 0;
-
-	if (*p == '+' || *p == '-')
-		sign = *p++ == '-' ? -1 : 1;
-	while (isdigit((unsigned char)*p) && digits < 3) {
-		h = h * 10 + (*p++ - '0');
-		digits++;
-	}
-	if (digits == 0 || isdigit((unsigned char)*p) || h > max_hours)
-		return false;
-	for (int part = 0; part < 2 && *p == ':'; part++) {
-		long v = 0;
-		p++;
-		if (!isdigit((unsigned char)p[0]))
-			return false;
-		v = p[0] - '0';
-		p++;
-		if (isdigit((unsigned char)*p))
-			v = v * 10 + (*p++ - '0');
-		if (v > 59)
-			return false;
-		if (part == 0)
-			m = v;
-		else
-			s = v;
-	}
-	*secs_r = sign * (h * 3600 + m * 60 + s);
-	*pp = p;
-	return true;
-}
-
-/* Parse a bounded decimal number. */
-static bool rule_parse_num(const char **pp, int lo, int hi, int *v_r)
-{
-	const char *p = *pp;
-	int v = 0, digits = 0;
-
-	while (isdigit((unsigned char)*p) && digits < 4) {
-		v = v * 10 + (*p++ - '0');
-		digits++;
-	}
-	if (digits == 0 || isdigit((unsigned char)*p) || v < lo || v > hi)
-		return false;
-	*v_r = v;
-	*pp = p;
-	return true;
-}
-
-/* Parse a rule date (Jn, n or Mm.w.d) and its optional /time. */
-static bool rule_parse_date(const char **pp, struct hd_tz_date *d)
-{
-	const char *p = *pp;
-
-	memset(d, 0, sizeof(*d));
-	if (*p == 'J') {
-		p++;
-		d->kind = HD_TZ_DATE_JULIAN1;
-		if (!rule_parse_num(&p, 1, 365, &d->n))
-			return false;
-	} else if (*p == 'M') {
-		p++;
-		d->kind = HD_TZ_DATE_MWD;
-		if (!rule_parse_num(&p, 1, 12, &d->month) || *p++ != '.' ||
-		    !rule_parse_num(&p, 1, 5, &d->week) || *p++ != '.' ||
-		    !rule_parse_num(&p, 0, 6, &d->wday))
-			return false;
-	} else {
-		d->kind = HD_TZ_DATE_JULIAN0;
-		if (!rule_parse_num(&p, 0, 365, &d->n))
-			return false;
-	}
-	d->secs = 2 * 3600;
-	if (*p == '/') {
-		p++;
-		if (!rule_parse_hms(&p, HD_TZ_MAX_RULE_HOURS, &d->secs))
-			return false;
-	}
-	*pp = p;
-	return true;
-}
-
-/* Parse a whole POSIX TZ string: std offset [dst [offset] [,start,end]]. */
-static enum hd_tz_rule_result rule_parse(const char *s, struct hd_tz_rule *r)
-{
-	const char *p = s;
-	long off;
-
-	memset(r, 0, sizeof(*r));
-	if (strlen(s) > HD_TZ_MAX_RULE_LEN)
-		return HD_TZ_RULE_TOO_LONG;
-	if (!rule_parse_name(&p))
-		return HD_TZ_RULE_BAD_STD_NAME;
-	if (!rule_parse_hms(&p, HD_TZ_MAX_OFFSET_HOURS, &off))
-		return HD_TZ_RULE_BAD_STD_OFFSET;
-	r->std_utoff = -off;
-	if (*p == '\0')
-		return HD_TZ_RULE_OK;
-	if (!rule_parse_name(&p))
-		return HD_TZ_RULE_BAD_DST_NAME;
-	r->has_dst = true;
-	r->dst_utoff = r->std_utoff + 3600;
-	if (*p != ',' && *p != '\0') {
-		if (!rule_parse_hms(&p, HD_TZ_MAX_OFFSET_HOURS, &off))
-			return HD_TZ_RULE_BAD_DST_OFFSET;
-		r->dst_utoff = -off;
-	}
-	if (*p == '\0') {
-		/* No rule: the customary US default, as glibc and tzcode do. */
-		const char *dflt = "M3.2.0", *dflt_end = "M11.1.0";
-		rule_parse_date(&dflt, &r->start);
-		rule_parse_date(&dflt_end, &r->end);
-		return HD_TZ_RULE_OK;
-	}
-	if (*p++ != ',' || !rule_parse_date(&p, &r->start))
-		return HD_TZ_RULE_BAD_START;
-	if (*p++ != ',' || !rule_parse_date(&p, &r->end))
-		return HD_TZ_RULE_BAD_END;
-	if (*p != '\0')
-		return HD_TZ_RULE_TRAILING;
-	return HD_TZ_RULE_OK;
-}
-
 /* ---- lookups ---- */
 
 /* UT offset in effect at an instant. */
@@ -444,11 +59,11 @@ static long tz_utoff(const struct hd_tz *tz, int64_t t)
 	size_t lo, hi;
 
 	if (tz->ntrans == 0)
-		return tz->has_rule ? rule_utoff(&tz->rule, t) : tz->types[0].utoff;
+		return tz->has_rule ? hd_tz_rule_utoff(&tz->rule, t) : tz->types[0].utoff;
 	if (t < tz->trans[0])
 		return tz->types[0].utoff;
 	if (t >= tz->trans[tz->ntrans - 1] && tz->has_rule)
-		return rule_utoff(&tz->rule, t);
+		return hd_tz_rule_utoff(&tz->rule, t);
 	/* Largest i with trans[i] <= t. */
 	lo = 0;
 	hi = tz->ntrans;
@@ -478,24 +93,24 @@ static bool tz_next_change(const struct hd_tz *tz, int64_t t, int64_t *next_r)
 		return true;
 	}
 	if (tz->has_rule)
-		return rule_next(&tz->rule, t, next_r);
+		return hd_tz_rule_next(&tz->rule, t, next_r);
 	return false;
 }
 
 /* Convert a UTC instant to local civil time. */
 void hd_tz_to_local(const struct hd_tz *tz, time_t t, struct hd_localtime *lt_r)
 {
-	int64_t tt = clamp_time((int64_t)t);
+	int64_t tt = hd_tz_clamp_time((int64_t)t);
 	long off = tz_utoff(tz, tt);
 	int64_t local = tt + off;
-	int64_t days = floor_div(local, 86400);
+	int64_t days = hd_tz_floor_div(local, 86400);
 	long secs = (long)(local - days * 86400);
 
 	civil_from_days((long)days, &lt_r->year, &lt_r->month, &lt_r->day);
 	lt_r->hour = (int)(secs / 3600);
 	lt_r->minute = (int)(secs / 60 % 60);
 	lt_r->second = (int)(secs % 60);
-	lt_r->wday = weekday_of(days);
+	lt_r->wday = hd_tz_weekday_of(days);
 	lt_r->utc_offset = off;
 }
 
@@ -504,7 +119,7 @@ time_t hd_tz_from_local(const struct hd_tz *tz, int year, int month, int day,
 			int hour, int minute, int second)
 {
 	struct { int64_t start; long utoff; } seg[HD_TZ_MAX_WINDOW_CHANGES];
-	int64_t m0 = (int64_t)month - 1, y = (int64_t)year + floor_div(m0, 12);
+	int64_t m0 = (int64_t)month - 1, y = (int64_t)year + hd_tz_floor_div(m0, 12);
 	int64_t local, t, next;
 	size_t n = 0;
 
@@ -512,10 +127,10 @@ time_t hd_tz_from_local(const struct hd_tz *tz, int year, int month, int day,
 		y = 30000000;
 	if (y < -30000000)
 		y = -30000000;
-	m0 -= floor_div(m0, 12) * 12;
+	m0 -= hd_tz_floor_div(m0, 12) * 12;
 	local = ((int64_t)days_from_civil((int)y, (int)m0 + 1, 1) + day - 1) * 86400
 		+ (int64_t)hour * 3600 + (int64_t)minute * 60 + second;
-	local = clamp_time(local);
+	local = hd_tz_clamp_time(local);
 
 	/* The offsets in effect around local, as segments [start, next start). */
 	t = local - HD_TZ_WINDOW;
@@ -728,7 +343,7 @@ static enum hd_tzif_result tzif_parse(struct hd_tz *tz, const unsigned char *buf
 	if (nl > buf + pos) {
 		char *footer = xstrndup((const char *)buf + pos, (size_t)(nl - (buf + pos)));
 		if (strlen(footer) != (size_t)(nl - (buf + pos)) ||
-		    rule_parse(footer, &tz->rule) != HD_TZ_RULE_OK) {
+		    hd_tz_rule_parse(footer, &tz->rule) != HD_TZ_RULE_OK) {
 			*footer_r = footer;
 			return HD_TZIF_BAD_FOOTER;
 		}
@@ -860,12 +475,12 @@ fail:
 struct hd_tz *hd_tz_from_posix(const char *name, const char *rule, char **error_r)
 {
 	struct hd_tz *tz = tz_new(name != NULL ? name : rule);
-	enum hd_tz_rule_result res = rule_parse(rule, &tz->rule);
+	enum hd_tz_rule_result res = hd_tz_rule_parse(rule, &tz->rule);
 
 	*error_r = NULL;
 	if (res != HD_TZ_RULE_OK) {
 		char *shown = tz_printable(rule);
-		*error_r = xasprintf("invalid TZ rule '%s': %s", shown, rule_result_text(res));
+		*error_r = xasprintf("invalid TZ rule '%s': %s", shown, hd_tz_rule_result_text(res));
 		free(shown);
 		hd_tz_deinit(&tz);
 		return NULL;
