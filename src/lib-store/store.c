@@ -90,6 +90,22 @@ int hd_store_uri_parse(const char *uri, const struct hd_store_vtable **vt_r,
 	return HD_STORE_OK;
 }
 
+/* Check a store URI without opening it (helpdesk-milter -n). */
+bool hd_store_uri_check(const char *uri, char **sqlite_path_r, char **error_r)
+{
+	const struct hd_store_vtable *vt;
+	char *target;
+
+	*sqlite_path_r = NULL;
+	if (hd_store_uri_parse(uri, &vt, &target, error_r) != HD_STORE_OK)
+		return false;
+	if (vt == &hd_store_sqlite_vtable && strcmp(target, ":memory:") != 0)
+		*sqlite_path_r = target;
+	else
+		free(target);
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* Open and close. */
 

@@ -40,6 +40,9 @@ enum hd_store_result {
 /* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
    Creates or migrates the schema. NULL + *error_r on failure. */
 struct hd_store *hd_store_open(const char *uri, char **error_r);
+/* Check a store URI without opening anything. On success *sqlite_path_r is the
+   SQLite file (NULL for PostgreSQL and :memory:); false + *error_r otherwise. */
+bool hd_store_uri_check(const char *uri, char **sqlite_path_r, char **error_r);
 void hd_store_deinit(struct hd_store **s);
 /* "sqlite" or "postgresql". */
 const char *hd_store_backend(const struct hd_store *s);

@@ -9,6 +9,7 @@
  *   milter-verdict.c  apply a verdict through libmilter, notify_command
  *   milter-spool.c    message buffer, body spool, engine memory budget
  *   milter-runtime.c  config + policy in force, SIGHUP reload, store pool
+ *   milter-check.c    what start would fail on, checked first (and by -n)
  *   milter-main.c     startup: options, socket, privileges, signals, main
  */
 #ifndef HD_MILTER_INT_H
@@ -120,6 +121,7 @@ void engine_release(size_t est);
 /* milter-runtime.c */
 void milter_log_setup(const struct hd_config *cfg);
 void diag_report(const struct hd_diag *d, bool to_stderr);
+size_t milter_check_config(const struct hd_config *cfg, struct hd_diag *d);	/* milter-check.c */
 struct runtime *runtime_load(struct hd_diag *d);
 void runtime_release(struct runtime **rtp);
 struct runtime *runtime_acquire(void);

@@ -18,6 +18,8 @@
 #include <config.h>
 #include "milter-int.h"
 
+#include <sysexits.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -39,6 +41,10 @@
 
 bool g_socket_local;				/* it is a unix socket (no Nagle) */
 static char *g_socket;				/* the socket actually listened on */
+static dev_t g_socket_dev;			/* the socket file we created ... */
+static ino_t g_socket_ino;			/* ... so we never unlink a newer one */
+static bool g_socket_created;
+static char *g_pidfile;				/* the pid file we wrote, or NULL */
 
 /* ---- signals ----------------------------------------------------------- */
 
@@ -47,6 +53,7 @@ static void our_signals(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGCHLD);
@@ -77,7 +84,7 @@ int sigwait(const sigset_t *set, int *sig)
 	}
 }
 
-/* The signal thread: SIGHUP reloads, SIGTERM/SIGINT stop, SIGCHLD reaps. */
+/* The signal thread: SIGHUP and SIGUSR1 reload, SIGTERM/SIGINT stop, SIGCHLD reaps. */
 static void *signal_thread(void *arg)
 {
 	sigset_t set;
@@ -90,7 +97,9 @@ static void *signal_thread(void *arg)
 			continue;
 		switch (sig) {
 		case SIGHUP:
-			log_notice("SIGHUP: reloading configuration and policy");
+		case SIGUSR1:
+			log_notice("%s: reloading configuration and policy",
+				   sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
 			runtime_reload();
 			break;
 		case SIGCHLD:
@@ -278,6 +287,57 @@ static char *absolute_path(const char *p)
 	return xasprintf("%s/%s", cwd, p);
 }
 
+/* Remember the socket file we created, to remove only that one later. */
+static void socket_remember(void)
+{
+	const char *path = socket_path(g_socket);
+	struct stat st;
+
+	if (path != NULL && lstat(path, &st) == 0) {
+		g_socket_dev = st.st_dev;
+		g_socket_ino = st.st_ino;
+		g_socket_created = true;
+	}
+}
+
+/* Remove the socket, the pid file and the spool we created, but never a
+   socket or pid file that a newer instance has put in their place. */
+static void remove_own_files(void)
+{
+	const char *path = socket_path(g_socket != NULL ? g_socket : "");
+	struct stat st;
+
+	if (g_socket_created && path != NULL && lstat(path, &st) == 0 &&
+	    st.st_dev == g_socket_dev && st.st_ino == g_socket_ino)
+		unlink(path);
+	else if (g_socket_created && path != NULL)
+		log_notice("%s belongs to another instance now: left in place", path);
+	if (g_pidfile != NULL) {
+		char buf[32] = "";
+		FILE *f = fopen(g_pidfile, "r");
+
+		if (f != NULL) {
+			if (fgets(buf, sizeof(buf), f) == NULL)
+				buf[0] = '\0';
+			fclose(f);
+		}
+		if (strtol(buf, NULL, 10) == (long)getpid())
+			unlink(g_pidfile);
+		else
+			log_notice("%s belongs to another instance now: left in place",
+				   g_pidfile);
+	}
+	spool_dir_remove();
+}
+
+/* A start that failed after creating files: remove them, then exit code. */
+static int startup_failed(int code)
+{
+	log_error("not started: exiting with status %d", code);
+	remove_own_files();
+	return code;
+}
+
 /* Print usage. */
 static void usage(FILE *f)
 {
@@ -287,12 +347,12 @@ static void usage(FILE *f)
 		"  -p SOCKET  listen socket, overriding the config (unix:/path, inet:PORT@HOST)\n"
 		"  -P POLICY  policy file, overriding the config\n"
 		"  -n         check the configuration and the policy, then exit\n"
-		"  -f         stay in the foreground (log to stderr as well)\n"
+		"  -f         stay in the foreground and log to stderr instead of syslog\n"
 		"  -V         print the version and exit\n",
 		HD_MILTER_NAME, HD_CONFIG_DEFAULT_PATH);
 }
 
-/* -n: check configuration and policy; 0 when both are valid. */
+/* -n: everything start would check; EX_OK when it would start. */
 static int check_only(void)
 {
 	struct hd_diag d;
@@ -300,10 +360,12 @@ static int check_only(void)
 
 	hd_diag_init(&d);
 	rt = runtime_load(&d);
+	if (rt != NULL && milter_check_config(rt->cfg, &d) > 0)
+		runtime_release(&rt);
 	diag_report(&d, true);
 	hd_diag_free(&d);
 	if (rt == NULL)
-		return 1;
+		return EX_CONFIG;
 	printf("%s: configuration %s and policy %s (%s v%s) are valid\n", HD_MILTER_NAME,
 	       g_config_path ? g_config_path : "(built-in defaults)", rt->cfg->policy,
 	       rt->policy->name, rt->policy->version);
@@ -321,6 +383,7 @@ int main(int argc, char **argv)
 	pthread_t sigthr;
 	sigset_t set;
 	int opt, rc;
+	mode_t old_umask;
 	unsigned a, b, cc;
 
 	while ((opt = getopt(argc, argv, "c:p:P:nfVh")) != -1) {
@@ -336,17 +399,21 @@ int main(int argc, char **argv)
 			       cc);
 			return 0;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr); return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		return EX_USAGE;
 	}
 	if (config_arg != NULL)
 		g_config_path = absolute_path(config_arg);
 	else if (access(HD_CONFIG_DEFAULT_PATH, F_OK) == 0)
 		g_config_path = xstrdup(HD_CONFIG_DEFAULT_PATH);
+	else
+		fprintf(stderr, "%s: no configuration file at %s: using the built-in "
+			"defaults (copy conf/helpdesk-milter.yaml there or pass -c)\n",
+			HD_MILTER_NAME, HD_CONFIG_DEFAULT_PATH);
 	if (policy_arg != NULL)
 		g_policy_override = absolute_path(policy_arg);
 	if (socket_arg != NULL) {
@@ -355,7 +422,7 @@ int main(int argc, char **argv)
 		if (!hd_config_socket_valid(socket_arg, &err)) {
 			fprintf(stderr, "%s: -p %s\n", HD_MILTER_NAME, err);
 			free(err);
-			return 2;
+			return EX_USAGE;
 		}
 	}
 	if (check)
@@ -364,11 +431,13 @@ int main(int argc, char **argv)
 	/* Load everything before touching the socket: refuse to start on errors. */
 	hd_diag_init(&d);
 	rt = runtime_load(&d);
+	if (rt != NULL && milter_check_config(rt->cfg, &d) > 0)
+		runtime_release(&rt);
 	diag_report(&d, true);
 	hd_diag_free(&d);
 	if (rt == NULL) {
 		fprintf(stderr, "%s: not started: fix the errors above\n", HD_MILTER_NAME);
-		return 1;
+		return EX_CONFIG;
 	}
 	milter_log_setup(rt->cfg);
 	g_socket = xstrdup(socket_arg ? socket_arg : rt->cfg->socket);
@@ -382,25 +451,33 @@ int main(int argc, char **argv)
 	    smfi_settimeout(rt->cfg->timeout) != MI_SUCCESS ||
 	    smfi_setbacklog(HD_MILTER_BACKLOG) != MI_SUCCESS) {
 		log_error("cannot set up libmilter for %s", g_socket);
-		return 1;
+		return EX_SOFTWARE;
 	}
-	umask(0077);	/* the socket is created private, then opened up below */
+	/* The socket is created private, then opened up below; everything else
+	   (the store, the spool) gets the umask we were started with. */
+	old_umask = umask(0077);
 	if (smfi_opensocket(true) != MI_SUCCESS) {
 		log_error("cannot create the socket %s: %s", g_socket, strerror(errno));
-		return 1;
+		return EX_OSERR;
 	}
-	umask(0022);
+	umask(old_umask);
+	socket_remember();
 	socket_nodelay();
 	if (!socket_permissions(rt->cfg, g_socket))
-		return 1;
+		return startup_failed(EX_NOPERM);
 	if (!g_foreground && daemon(0, 0) != 0) {
 		log_error("cannot become a daemon: %s", strerror(errno));
-		return 1;
+		return startup_failed(EX_OSERR);
 	}
-	if (rt->cfg->pidfile != NULL && !write_pidfile(rt->cfg->pidfile))
-		return 1;
-	if (!drop_privileges(rt->cfg) || !spool_dir_create())
-		return 1;
+	if (rt->cfg->pidfile != NULL) {
+		if (!write_pidfile(rt->cfg->pidfile))
+			return startup_failed(EX_CANTCREAT);
+		g_pidfile = xstrdup(rt->cfg->pidfile);
+	}
+	if (!drop_privileges(rt->cfg))
+		return startup_failed(EX_NOPERM);
+	if (!spool_dir_create())
+		return startup_failed(EX_CANTCREAT);
 	runtime_swap(rt);
 
 	/* Block our signals in every thread; one thread takes them. */
@@ -408,7 +485,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pthread_create(&sigthr, NULL, signal_thread, NULL) != 0) {
 		log_error("cannot start the signal thread");
-		return 1;
+		return startup_failed(EX_OSERR);
 	}
 	pthread_detach(sigthr);
 
@@ -424,18 +501,13 @@ int main(int argc, char **argv)
 		usleep(100 * 1000);
 	if (atomic_load(&g_active) > 0)
 		log_warning("exiting with %d connection(s) still open", atomic_load(&g_active));
-	rt = runtime_acquire();
-	if (rt != NULL && rt->cfg->pidfile != NULL)
-		unlink(rt->cfg->pidfile);
-	runtime_release(&rt);
-	if (socket_path(g_socket) != NULL)
-		unlink(socket_path(g_socket));
+	remove_own_files();
 	store_pool_drain();
-	spool_dir_remove();
 	log_notice("stopped");
 	runtime_swap(NULL);
 	free(g_socket);
 	free(g_config_path);
 	free(g_policy_override);
-	return rc == MI_SUCCESS ? 0 : 1;
+	free(g_pidfile);
+	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }

@@ -24,7 +24,7 @@
 
 char *g_config_path;				/* absolute; NULL: built-in defaults */
 char *g_policy_override;			/* -P, absolute */
-bool g_foreground;				/* log to stderr as well */
+bool g_foreground;				/* log to stderr instead of syslog */
 
 static pthread_mutex_t g_rt_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct runtime *g_rt;			/* guarded by g_rt_lock */
@@ -38,14 +38,16 @@ static size_t g_npool;
 
 /* ---- logging ---------------------------------------------------------- */
 
-/* Log sink: syslog always, and stderr too when in the foreground. */
+/* Log sink: stderr in the foreground (-f: systemd's journal takes it from
+   there), syslog otherwise; never both, so no line is logged twice. */
 static void milter_log_sink(enum log_level level, const char *msg)
 {
 	static const char *const names[] = { "", "", "", "error", "warning", "notice",
 					     "info", "debug" };
 
-	syslog((int)level, "%s", msg);
-	if (g_foreground) {
+	if (!g_foreground) {
+		syslog((int)level, "%s", msg);
+	} else {
 		char ts[32];
 
 		time_format_utc(time(NULL), ts);
