@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "util.h"
 #include "amount.h"
 
 /* Scan s and expect exactly one amount with these properties. */
@@ -84,6 +86,84 @@ START_TEST(declared)
 }
 END_TEST
 
+/* Scan s and expect exactly n amounts. */
+static void expect_count(const char *s, size_t want)
+{
+	struct hd_amount *a;
+	size_t n = hd_amount_scan(s, "USD", &a);
+
+	ck_assert_msg(n == want, "'%s': %zu amounts, want %zu", s, n, want);
+	hd_amounts_free(a, n);
+}
+
+START_TEST(currency_words)
+{
+	expect_one("We'll refund you 60 dollars.", HD_AMOUNT_REFUND, 60.0, "USD", false, "60 dollars");
+	expect_one("We credited 40 euros to your account.", HD_AMOUNT_CREDIT, 40.0, "EUR", false, "40 euros");
+	expect_one("A refund of \xc2\xa3" "15 is on its way.", HD_AMOUNT_REFUND, 15.0, "GBP", false, "\xc2\xa3" "15");
+	expect_one("Zwrot 100 z\xc5\x82 zosta\xc5\x82 zlecony.", HD_AMOUNT_REFUND, 100.0, "PLN", false, "100 z\xc5\x82");
+	expect_one("We refunded 500 yen.", HD_AMOUNT_REFUND, 500.0, "JPY", false, "500 yen");
+	expect_one("I refunded 20 pounds.", HD_AMOUNT_REFUND, 20.0, "GBP", false, "20 pounds");
+	expect_one("Wir haben 30 Franken erstattet.", HD_AMOUNT_REFUND, 30.0, "CHF", false, "30 Franken");
+	expect_one("Le remboursement de 25 euros est fait.", HD_AMOUNT_REFUND, 25.0, "EUR", false, "25 euros");
+	expect_one("We refunded \xe2\x82\xb9" "800.", HD_AMOUNT_REFUND, 800.0, "INR", false, "\xe2\x82\xb9" "800");
+	/* a currency name is a whole word: "euro" is not "europe" */
+	expect_count("We refund 5 europeans.", 0);
+}
+END_TEST
+
+START_TEST(european_formats)
+{
+	expect_one("A refund of \xe2\x82\xac" "5.000,00 is on its way.", HD_AMOUNT_REFUND, 5000.0, "EUR", false,
+		   "\xe2\x82\xac" "5.000,00");
+	expect_one("We refund 5.000 EUR.", HD_AMOUNT_REFUND, 5000.0, "EUR", false, "5.000 EUR");
+	expect_one("We refund 1.250,00 EUR.", HD_AMOUNT_REFUND, 1250.0, "EUR", false, "1.250,00 EUR");
+	expect_one("A refund of \xc2\xa5" "90000 was made.", HD_AMOUNT_REFUND, 90000.0, "JPY", false, "\xc2\xa5" "90000");
+	expect_one("A refund of 12,50 \xe2\x82\xac was made.", HD_AMOUNT_REFUND, 12.5, "EUR", false, "12,50 \xe2\x82\xac");
+	expect_one("A refund of $1,250,000 was made.", HD_AMOUNT_REFUND, 1250000.0, "USD", false, "$1,250,000");
+	expect_one("A refund of $0.125 was made.", HD_AMOUNT_REFUND, 0.125, "USD", false, "$0.125");
+}
+END_TEST
+
+START_TEST(governed_by_the_grant)
+{
+	/* the $90 is what was paid, not what is refunded */
+	expect_one("I issued a partial refund of $30 (of the $90 you paid).", HD_AMOUNT_REFUND, 30.0, "USD",
+		   false, "$30");
+	expect_one("You paid $90 and we refunded $30 today.", HD_AMOUNT_REFUND, 30.0, "USD", false, "$30");
+	expect_one("The $15 fee was waived.", HD_AMOUNT_CREDIT, 15.0, "USD", false, "$15");
+	/* a rule grants nothing */
+	expect_count("Refunds over $100 need approval.", 0);
+	expect_count("Refunds need manager approval above $100.", 0);
+	expect_count("Refunds of $100 need manager approval.", 0);
+	/* two grants in one sentence are two amounts */
+	expect_count("I refunded $30 and credited $20.", 2);
+}
+END_TEST
+
+START_TEST(linear_on_many_amounts)
+{
+	/* 1 MB of "$1 " took 5 s (27 s for 3.9 MB in a reply): 800 bytes
+	   searched around every amount */
+	size_t n = 1 << 20;
+	char *s = xmalloc(n + 64);
+	struct hd_amount *a;
+	size_t got;
+	clock_t t0 = clock();
+
+	memset(s, ' ', n);
+	for (size_t i = 0; i + 3 < n; i += 3)
+		memcpy(s + i, "$1 ", 3);
+	s[n - 1] = '\0';
+	got = hd_amount_scan(s, "USD", &a);
+	ck_assert_uint_le(got, HD_AMOUNT_MAX);
+	hd_amounts_free(a, got);
+	ck_assert_msg((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0, "1 MB of amounts took %.2f s",
+		      (double)(clock() - t0) / CLOCKS_PER_SEC);
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("amount");
@@ -94,6 +174,11 @@ int main(void)
 	tcase_add_test(tc, not_money_of_a_kind);
 	tcase_add_test(tc, several_and_lines);
 	tcase_add_test(tc, declared);
+	tcase_add_test(tc, currency_words);
+	tcase_add_test(tc, european_formats);
+	tcase_add_test(tc, governed_by_the_grant);
+	tcase_add_test(tc, linear_on_many_amounts);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	failed = hd_check_run(s);
 	return failed ? 1 : 0;
