@@ -84,22 +84,23 @@ static size_t collect_requests(struct run *r, struct exc_request *reqs, size_t m
 	for (size_t i = 0; i < r->msg->nheaders; i++)
 		if (strcasecmp(r->msg->headers[i].name, "X-Helpdesk-Exception-Request") == 0)
 			sv_push(&sources, r->msg->headers[i].value);
-	for (size_t pi = 0; pi < r->msg->nparts; pi++) {
-		const char *t = r->msg->parts[pi].agent_text;
-		if (t == NULL || (r->msg->parts[pi].alt_group >= 0 && pi > 0 &&
-				  r->msg->parts[pi - 1].alt_group == r->msg->parts[pi].alt_group))
-			continue;
-		for (const char *line = t; line && *line;) {
-			const char *eol = strchr(line, '\n');
-			size_t len = eol ? (size_t)(eol - line) : strlen(line);
-			const char *l = line;
-			while (l < line + len && (*l == ' ' || *l == '\t'))
-				l++;
-			if ((size_t)(line + len - l) > 10 && strncasecmp(l, "#exception", 10) == 0)
-				sv_push_owned(&sources, xstrndup(l + 10, (size_t)(line + len - l - 10)));
+	/* Every part, every alternative, the whole text: the same lines the
+	   delivery strip removes (engine-exception-lines.c). A request written
+	   in both alternatives is one request. */
+	for (size_t pi = 0; pi < r->msg->nparts; pi++)
+		for (const char *line = r->msg->parts[pi].text; line && *line;) {
+			const char *eol = strchr(line, '\n'), *args;
+			size_t len = eol ? (size_t)(eol - line) : strlen(line), alen;
+			const char *word = hd_engine_control_line(line, len, &args, &alen);
+			if (word != NULL && strcmp(word, "exception") == 0) {
+				char *src = xstrndup(args, alen);
+				if (sv_contains_ci(&sources, src))
+					free(src);
+				else
+					sv_push_owned(&sources, src);
+			}
 			line = eol ? eol + 1 : NULL;
 		}
-	}
 	for (size_t i = 0; i < sources.n && n < max; i++) {
 		struct strvec kv;
 		struct exc_request *q = &reqs[n];

@@ -132,5 +132,10 @@ void hd_engine_decide_first_response(struct run *r);
 
 /* Remove #exception lines from the body before delivery, or refuse the reply. */
 void hd_engine_strip_exception_lines(struct run *r);
+/* The control word ("exception") a line starts with after blanks and
+   leading HTML tags, written "#word" and followed by a non-word character
+   or the end, or NULL. *args_r and *args_len_r: the rest of the line without
+   trailing blanks and closing tags. The one rule for reading and removing. */
+const char *hd_engine_control_line(const char *line, size_t len, const char **args_r, size_t *args_len_r);
 
 #endif
