@@ -55,6 +55,7 @@ struct run {
 	struct { char *id; char *approver; } *decisions;	/* approvals to record */
 	size_t ndecisions;
 	enum hd_action strongest;	/* strongest finding action so far */
+	char **own_text;		/* per part: the agent's own words (engine-amounts.c) */
 	char *error;			/* why the run failed (store down, ...) */
 };
 
@@ -106,6 +107,21 @@ void hd_engine_decide_tone(struct run *r);
 /* Authority and exceptions for an outbound reply; -1 with r->error when the
    store cannot be read. */
 int hd_engine_decide_authority(struct run *r);
+
+/* engine-amounts.c: whose amounts */
+
+struct hd_amount;
+/* The agent's own words of part pi: its new text and its signature (text
+   below "-- " is the agent's). Owned by the run. */
+const char *hd_engine_own_text(struct run *r, size_t pi);
+/* Amounts of every part and alternative: the agent's own (returned, each
+   once) and those only in quoted history (*tagged_r, each once). */
+size_t hd_engine_amounts(struct run *r, struct hd_amount **amts_r, struct hd_amount **tagged_r,
+			 size_t *ntagged_r);
+/* Append *a to v unless the same amount is there (its text is then freed). */
+void hd_engine_amounts_add(struct hd_amount **v, size_t *n, struct hd_amount *a);
+/* A tagged finding and record for each amount only in quoted history. */
+void hd_engine_amounts_tag(struct run *r, const struct hd_amount *tagged, size_t n);
 
 /* engine-approval.c */
 
