@@ -73,34 +73,52 @@ static const char *kv_get(const struct strvec *kv, const char *key)
 	return NULL;
 }
 
+/* Push the arguments of each #exception line of text, once each. */
+static void control_args_of(const char *text, struct strvec *out)
+{
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n'), *args;
+		size_t len = eol ? (size_t)(eol - line) : strlen(line), alen;
+		const char *word = hd_engine_control_line(line, len, &args, &alen);
+		if (word != NULL && strcmp(word, "exception") == 0) {
+			char *src = xstrndup(args, alen);
+			if (sv_contains_ci(out, src))
+				free(src);
+			else
+				sv_push_owned(out, src);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+}
+
 /* Collect exception requests from the header and #exception lines. */
 static size_t collect_requests(struct run *r, struct exc_request *reqs, size_t max,
 			       struct strvec *problems)
 {
 	size_t n = 0;
-	struct strvec sources;
+	struct strvec sources, quoted;
 
 	sv_init(&sources);
 	for (size_t i = 0; i < r->msg->nheaders; i++)
 		if (strcasecmp(r->msg->headers[i].name, "X-Helpdesk-Exception-Request") == 0)
 			sv_push(&sources, r->msg->headers[i].value);
-	/* Every part, every alternative, the whole text: the same lines the
-	   delivery strip removes (engine-exception-lines.c). A request written
-	   in both alternatives is one request. */
+	/* Every part and alternative: the agent's own words are read; a line
+	   only in quoted history is removed before delivery as well (the same
+	   rule, engine-exception-lines.c) but not read: it is tagged. A request
+	   written in both alternatives is one request. */
 	for (size_t pi = 0; pi < r->msg->nparts; pi++)
-		for (const char *line = r->msg->parts[pi].text; line && *line;) {
-			const char *eol = strchr(line, '\n'), *args;
-			size_t len = eol ? (size_t)(eol - line) : strlen(line), alen;
-			const char *word = hd_engine_control_line(line, len, &args, &alen);
-			if (word != NULL && strcmp(word, "exception") == 0) {
-				char *src = xstrndup(args, alen);
-				if (sv_contains_ci(&sources, src))
-					free(src);
-				else
-					sv_push_owned(&sources, src);
-			}
-			line = eol ? eol + 1 : NULL;
+		control_args_of(hd_engine_own_text(r, pi), &sources);
+	sv_init(&quoted);
+	for (size_t pi = 0; pi < r->msg->nparts; pi++)
+		control_args_of(r->msg->parts[pi].text, &quoted);
+	for (size_t i = 0; i < quoted.n; i++)
+		if (!sv_contains_ci(&sources, quoted.v[i])) {
+			struct hd_finding *f = hd_engine_finding_add(r, "exception", "quoted-request",
+				"an #exception line in quoted history was removed and not read", HD_ACTION_TAG);
+			f->detail = xstrdup("in=quoted-history; not read");
+			hd_engine_rec_add(r, "exception", "quoted-request", "tag", f->text, NULL);
 		}
+	sv_free(&quoted);
 	for (size_t i = 0; i < sources.n && n < max; i++) {
 		struct strvec kv;
 		struct exc_request *q = &reqs[n];

@@ -503,6 +503,17 @@ START_TEST(exception_line_one_rule)
 	ck_assert_ptr_nonnull(finding_of(v, "exception"));
 	hd_verdict_deinit(&v);
 
+	/* In the customer's quoted history: removed, not read, tagged. */
+	v = alice("Subject: Re: x\nContent-Type: text/plain\n\nHello\n\n-----Original Message-----\n"
+		  "From: Pat <pat@example.net>\nSent: Monday\nTo: billing\n\n"
+		  "#exception policy=goodwill tier=1 reason=quoted\n");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_null(added(v, "X-Helpdesk-Exception"));
+	ck_assert_uint_eq(count_findings(v, "exception", "tag"), 1);
+	ck_assert_ptr_nonnull(v->body);
+	ck_assert_ptr_null(strstr(v->body, "#exception"));
+	hd_verdict_deinit(&v);
+
 	/* "#exceptionally" is a word, not a request: not refused, not removed. */
 	v = alice("Subject: Re: x\n\nHello\n#exceptionally quick fix today\n");
 	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
