@@ -429,6 +429,16 @@ static struct hd_verdict *alice(const char *msg)
 		   "2026-11-30T11:00:00Z");
 }
 
+/* Alice's reply is refused with a finding of that kind. */
+static void expect_refused_for(const char *msg, const char *kind)
+{
+	struct hd_verdict *v = alice(msg);
+
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_msg(finding_of(v, kind) != NULL, "no %s finding", kind);
+	hd_verdict_deinit(&v);
+}
+
 #define ALT_REPLY(plain, html) \
 	"Subject: Re: Refund\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n" \
 	"--b\nContent-Type: text/plain\n\n" plain "\n--b\nContent-Type: text/html\n\n" html "\n--b--\n"
@@ -466,18 +476,13 @@ END_TEST
 
 START_TEST(authority_below_signature_and_markers)
 {
-	/* Text below "-- " is the agent's own: counted and refused. */
-	struct hd_verdict *v = alice("Subject: Re: Refund\n\nHello Pat,\n\n-- \nAlice\n"
-				     "P.S. I have issued a refund of $900 to your card.\n");
-	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
-	ck_assert_ptr_nonnull(finding_of(v, "authority"));
-	hd_verdict_deinit(&v);
+	struct hd_verdict *v;
 
+	/* Text below "-- " is the agent's own: counted and refused. */
+	expect_refused_for("Subject: Re: Refund\n\nHello Pat,\n\n-- \nAlice\n"
+			   "P.S. I have issued a refund of $900 to your card.\n", "authority");
 	/* Tone below the signature is the agent's too. */
-	v = alice("Subject: Re: Refund\n\nHello Pat,\n\n-- \nAlice\nPlease calm down.\n");
-	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
-	ck_assert_ptr_nonnull(finding_of(v, "tone"));
-	hd_verdict_deinit(&v);
+	expect_refused_for("Subject: Re: Refund\n\nHello Pat,\n\n-- \nAlice\nPlease calm down.\n", "tone");
 
 	/* Below a typed "-----Original Message-----" or in a typed '>' block the
 	   amount is never skipped silently: it is tagged with the reason. */
@@ -497,11 +502,10 @@ START_TEST(exception_line_one_rule)
 {
 	/* A tag before the word: removed before delivery AND read as a request
 	   (tier 3 needs approval), never one without the other. */
-	struct hd_verdict *v = alice("Subject: Re: x\nContent-Type: text/plain\n\nHello\n"
-				     "<b>#exception policy=goodwill tier=3 reason=late</b>\n");
-	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
-	ck_assert_ptr_nonnull(finding_of(v, "exception"));
-	hd_verdict_deinit(&v);
+	struct hd_verdict *v;
+
+	expect_refused_for("Subject: Re: x\nContent-Type: text/plain\n\nHello\n"
+			   "<b>#exception policy=goodwill tier=3 reason=late</b>\n", "exception");
 
 	/* In the customer's quoted history: removed, not read, tagged. */
 	v = alice("Subject: Re: x\nContent-Type: text/plain\n\nHello\n\n-----Original Message-----\n"
