@@ -202,21 +202,24 @@ static void sentence_grant(struct amount_sentence *st, size_t k, size_t j, size_
 	}
 }
 
-/* The amount the grant word at k governs: the first one after it at the
-   same parenthesis depth, else the nearest one before it. */
+/* The amount the grant word at k governs: the nearest one at its own
+   parenthesis depth, after it ("a refund of $30") or before it ("$120 was
+   refunded"), the one after winning a tie; another grant word in between
+   governs what lies beyond it. */
 static void sentence_govern(struct amount_sentence *st, size_t k)
 {
 	bool off = amount_word_off(st->tok[k].s, st->tok[k].len);
-	size_t words = 0;
+	size_t after = st->n, before = st->n, da = (size_t)-1, db = (size_t)-1, words = 0;
 
 	if (st->tok[k].generic && st->rule)
 		return;		/* "Refunds over $100 need approval": a rule, no grant */
 	for (size_t j = k + 1; !off && j < st->n && words < HD_AMOUNT_GOVERN_AFTER; j++, words++) {
 		if (st->tok[j].type == TOK_WORD && st->tok[j].kind >= 0)
-			break;		/* the next grant word governs what follows it */
+			break;
 		if (st->tok[j].type == TOK_AMOUNT && st->tok[j].depth == st->tok[k].depth) {
-			sentence_grant(st, k, j, words, false);
-			return;
+			after = j;
+			da = words;
+			break;
 		}
 	}
 	words = 0;
@@ -224,10 +227,15 @@ static void sentence_govern(struct amount_sentence *st, size_t k)
 		if (st->tok[j].type == TOK_WORD && st->tok[j].kind >= 0)
 			break;
 		if (st->tok[j].type == TOK_AMOUNT && st->tok[j].depth == st->tok[k].depth) {
-			sentence_grant(st, k, j, words, off);
-			return;
+			before = j;
+			db = words;
+			break;
 		}
 	}
+	if (after < st->n && da <= db)
+		sentence_grant(st, k, after, da, false);
+	else if (before < st->n)
+		sentence_grant(st, k, before, db, off);
 }
 
 /* Decide the sentence's grants and move them to the output. */

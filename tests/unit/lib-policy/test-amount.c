@@ -142,6 +142,15 @@ START_TEST(governed_by_the_grant)
 	expect_count("Refunds over $100 need approval.", 0);
 	expect_count("Refunds need manager approval above $100.", 0);
 	expect_count("Refunds of $100 need manager approval.", 0);
+	/* passive voice: the amount before the verb, not the next one */
+	{
+		struct hd_amount *a;
+		size_t n = hd_amount_scan("Your $120 was refunded in full, and a $20 credit was added.", "USD", &a);
+		ck_assert_uint_eq(n, 2);
+		ck_assert(fabs(a[0].value - 120) < 0.001 && a[0].kind == HD_AMOUNT_REFUND);
+		ck_assert(fabs(a[1].value - 20) < 0.001 && a[1].kind == HD_AMOUNT_CREDIT);
+		hd_amounts_free(a, n);
+	}
 	/* two grants in one sentence are two amounts */
 	expect_count("I refunded $30 and credited $20.", 2);
 }
