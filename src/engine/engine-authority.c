@@ -73,33 +73,52 @@ static const char *kv_get(const struct strvec *kv, const char *key)
 	return NULL;
 }
 
+/* Push the arguments of each #exception line of text, once each. */
+static void control_args_of(const char *text, struct strvec *out)
+{
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n'), *args;
+		size_t len = eol ? (size_t)(eol - line) : strlen(line), alen;
+		const char *word = hd_engine_control_line(line, len, &args, &alen);
+		if (word != NULL && strcmp(word, "exception") == 0) {
+			char *src = xstrndup(args, alen);
+			if (sv_contains_ci(out, src))
+				free(src);
+			else
+				sv_push_owned(out, src);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+}
+
 /* Collect exception requests from the header and #exception lines. */
 static size_t collect_requests(struct run *r, struct exc_request *reqs, size_t max,
 			       struct strvec *problems)
 {
 	size_t n = 0;
-	struct strvec sources;
+	struct strvec sources, quoted;
 
 	sv_init(&sources);
 	for (size_t i = 0; i < r->msg->nheaders; i++)
 		if (strcasecmp(r->msg->headers[i].name, "X-Helpdesk-Exception-Request") == 0)
 			sv_push(&sources, r->msg->headers[i].value);
-	for (size_t pi = 0; pi < r->msg->nparts; pi++) {
-		const char *t = r->msg->parts[pi].agent_text;
-		if (t == NULL || (r->msg->parts[pi].alt_group >= 0 && pi > 0 &&
-				  r->msg->parts[pi - 1].alt_group == r->msg->parts[pi].alt_group))
-			continue;
-		for (const char *line = t; line && *line;) {
-			const char *eol = strchr(line, '\n');
-			size_t len = eol ? (size_t)(eol - line) : strlen(line);
-			const char *l = line;
-			while (l < line + len && (*l == ' ' || *l == '\t'))
-				l++;
-			if ((size_t)(line + len - l) > 10 && strncasecmp(l, "#exception", 10) == 0)
-				sv_push_owned(&sources, xstrndup(l + 10, (size_t)(line + len - l - 10)));
-			line = eol ? eol + 1 : NULL;
+	/* Every part and alternative: the agent's own words are read; a line
+	   only in quoted history is removed before delivery as well (the same
+	   rule, engine-exception-lines.c) but not read: it is tagged. A request
+	   written in both alternatives is one request. */
+	for (size_t pi = 0; pi < r->msg->nparts; pi++)
+		control_args_of(hd_engine_own_text(r, pi), &sources);
+	sv_init(&quoted);
+	for (size_t pi = 0; pi < r->msg->nparts; pi++)
+		control_args_of(r->msg->parts[pi].text, &quoted);
+	for (size_t i = 0; i < quoted.n; i++)
+		if (!sv_contains_ci(&sources, quoted.v[i])) {
+			struct hd_finding *f = hd_engine_finding_add(r, "exception", "quoted-request",
+				"an #exception line in quoted history was removed and not read", HD_ACTION_TAG);
+			f->detail = xstrdup("in=quoted-history; not read");
+			hd_engine_rec_add(r, "exception", "quoted-request", "tag", f->text, NULL);
 		}
-	}
+	sv_free(&quoted);
 	for (size_t i = 0; i < sources.n && n < max; i++) {
 		struct strvec kv;
 		struct exc_request *q = &reqs[n];
@@ -168,8 +187,8 @@ static char *fmt_amount(const struct hd_amount *a)
 int hd_engine_decide_authority(struct run *r)
 {
 	const struct hd_role *role = r->agent->role;
-	struct hd_amount *amts = NULL;
-	size_t namts = 0;
+	struct hd_amount *amts = NULL, *tagged = NULL;
+	size_t namts = 0, ntagged = 0;
 	struct exc_request reqs[HD_EXC_REQUESTS_MAX];
 	size_t nreqs;
 	struct strvec problems, needs;
@@ -180,29 +199,18 @@ int hd_engine_decide_authority(struct run *r)
 
 	sv_init(&problems);
 	sv_init(&needs);
-	for (size_t pi = 0; pi < r->msg->nparts; pi++) {
-		const struct hd_textpart *tp = &r->msg->parts[pi];
-		struct hd_amount *a;
-		size_t n;
-		/* One alternative of a group is enough: the same words twice are one amount. */
-		if (tp->alt_group >= 0 && pi > 0 && r->msg->parts[pi - 1].alt_group == tp->alt_group)
-			continue;
-		n = hd_engine_amounts_of_part(r, tp, &a);
-		amts = xrealloc(amts, (namts + n + 1) * sizeof(*amts));
-		memcpy(amts + namts, a, n * sizeof(*a));
-		namts += n;
-		free(a);
-	}
+	namts = hd_engine_amounts(r, &amts, &tagged, &ntagged);
 	nreqs = collect_requests(r, reqs, sizeof(reqs) / sizeof(reqs[0]), &problems);
 	for (size_t i = 0; i < nreqs; i++)
 		if (reqs[i].has_amount) {
+			/* A declared amount the text also writes is the same amount. */
 			const struct hd_exc_policy *ep = hd_policy_exc_policy(r->p, reqs[i].policy ? reqs[i].policy : "");
-			amts = xrealloc(amts, (namts + 1) * sizeof(*amts));
-			amts[namts] = reqs[i].amount;
-			amts[namts].text = xstrdup(reqs[i].amount_text);
-			amts[namts].kind = reqs[i].amount.percent ? HD_AMOUNT_DISCOUNT : ep ? ep->kind : HD_AMOUNT_REFUND;
-			namts++;
+			struct hd_amount d = reqs[i].amount;
+			d.text = xstrdup(reqs[i].amount_text);
+			d.kind = reqs[i].amount.percent ? HD_AMOUNT_DISCOUNT : ep ? ep->kind : HD_AMOUNT_REFUND;
+			hd_engine_amounts_add(&amts, &namts, &d);
 		}
+	hd_engine_amounts_tag(r, tagged, ntagged);
 
 	/* The fingerprint of "this reply": ticket, agent, amounts and requests. */
 	sb_init(&fp);
@@ -325,26 +333,37 @@ int hd_engine_decide_authority(struct run *r)
 		int tier = nreqs ? reqs[0].tier : 3;
 		struct strbuf h;
 		sb_init(&h);
-		sb_printf(&h, "%s; tier=%d; policy=%s; reason=", excid, tier, pol);
-		hd_engine_put_quoted(&h, nreqs && reqs[0].reason ? reqs[0].reason : approved ? "over authority" : "");
-		sb_printf(&h, "; approved-by=%s", approved ? found.approver : r->agent->address);
+		/* The reason is internal: the store record keeps it, the
+		   customer's copy does not (issue 17). */
+		sb_printf(&h, "%s; tier=%d; policy=%s; approved-by=%s", excid, tier, pol,
+			  approved ? found.approver : r->agent->address);
 		hd_verdict_add_header(r->v, "X-Helpdesk-Exception", h.s);
 		struct hd_finding *f = hd_engine_finding_add(r, "exception", pol, approved ? "approved exception applied" :
 					       "exception granted within the agent's own authority", HD_ACTION_NONE);
 		free(f->action);
 		f->action = xstrdup("accept");
 		f->id = xstrdup(excid);
-		hd_engine_rec_add(r, "exception", excid, "accept", pol,
-			xasprintf("{\"tier\":%d,\"approved_by\":\"%s\"}", tier,
-				  approved ? found.approver : r->agent->address));
+		struct strbuf d;
+		sb_init(&d);
+		sb_printf(&d, "{\"tier\":%d,\"approved_by\":", tier);
+		hd_json_string(&d, approved ? found.approver : r->agent->address);
+		sb_puts(&d, ",\"reason\":");
+		hd_json_string(&d, nreqs && reqs[0].reason ? reqs[0].reason : approved ? "over authority" : "");
+		sb_putc(&d, '}');
+		hd_engine_rec_add(r, "exception", excid, "accept", pol, sb_steal(&d));
+		sb_free(&d);
 		if (approved && worst && strcmp(worst, "exceeded") == 0)
 			worst = "approved";
 		sb_free(&h);
 	}
-	if (worst) {
-		char *h = xasprintf("%s; %s", worst, worst_detail);
+	if (worst || ntagged > 0) {
+		/* Amounts only in quoted history are named as tagged, never hidden. */
+		char *h = worst ? xasprintf("%s; %s%s", worst, worst_detail, ntagged ? "; tagged=quoted-history" : "")
+			: xasprintf("tagged; amount=%.2f; currency=%s; kind=%s; why=quoted-history", tagged[0].value,
+				    tagged[0].percent ? "%" : tagged[0].currency, hd_amount_kind_name(tagged[0].kind));
 		hd_verdict_add_header(r->v, "X-Helpdesk-Authority", h);
-		hd_engine_rec_add(r, "authority", worst, worst, worst_detail, NULL);
+		if (worst)
+			hd_engine_rec_add(r, "authority", worst, worst, worst_detail, NULL);
 		free(h);
 	}
 out:
@@ -355,6 +374,7 @@ out:
 	for (size_t i = 0; i < nreqs; i++)
 		request_free(&reqs[i]);
 	hd_amounts_free(amts, namts);
+	hd_amounts_free(tagged, ntagged);
 	sv_free(&problems);
 	sv_free(&needs);
 	sb_free(&fp);

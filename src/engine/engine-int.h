@@ -55,6 +55,7 @@ struct run {
 	struct { char *id; char *approver; } *decisions;	/* approvals to record */
 	size_t ndecisions;
 	enum hd_action strongest;	/* strongest finding action so far */
+	char **own_text;		/* per part: the agent's own words (engine-amounts.c) */
 	char *error;			/* why the run failed (store down, ...) */
 };
 
@@ -107,6 +108,21 @@ void hd_engine_decide_tone(struct run *r);
    store cannot be read. */
 int hd_engine_decide_authority(struct run *r);
 
+/* engine-amounts.c: whose amounts */
+
+struct hd_amount;
+/* The agent's own words of part pi: its new text and its signature (text
+   below "-- " is the agent's). Owned by the run. */
+const char *hd_engine_own_text(struct run *r, size_t pi);
+/* Amounts of every part and alternative: the agent's own (returned, each
+   once) and those only in quoted history (*tagged_r, each once). */
+size_t hd_engine_amounts(struct run *r, struct hd_amount **amts_r, struct hd_amount **tagged_r,
+			 size_t *ntagged_r);
+/* Append *a to v unless the same amount is there (its text is then freed). */
+void hd_engine_amounts_add(struct hd_amount **v, size_t *n, struct hd_amount *a);
+/* A tagged finding and record for each amount only in quoted history. */
+void hd_engine_amounts_tag(struct run *r, const struct hd_amount *tagged, size_t n);
+
 /* engine-approval.c */
 
 /* Approvals in an approver's mail to approvals_mailbox; -1 with r->error
@@ -132,6 +148,11 @@ void hd_engine_decide_first_response(struct run *r);
 
 /* Remove #exception lines from the body before delivery, or refuse the reply. */
 void hd_engine_strip_exception_lines(struct run *r);
+/* The control word ("exception") a line starts with after blanks and
+   leading HTML tags, written "#word" and followed by a non-word character
+   or the end, or NULL. *args_r and *args_len_r: the rest of the line without
+   trailing blanks and closing tags. The one rule for reading and removing. */
+const char *hd_engine_control_line(const char *line, size_t len, const char **args_r, size_t *args_len_r);
 
 /* engine-quote.c: the thread's fingerprints and the uncertain part of a
    quote split. */
@@ -151,9 +172,10 @@ bool hd_engine_tone_certain(struct run *r, const struct hd_textpart *tp,
 /* Is the hit's phrase among hits? */
 bool hd_engine_tone_phrase_in(const struct hd_tone_hit *hits, size_t n,
 			      const struct hd_tone_hit *hit);
-/* Amounts of a part's agent text; one only in the unsure part is tagged
-   with the reason instead of counted. Returns the count, *amts_r allocated. */
-size_t hd_engine_amounts_of_part(struct run *r, const struct hd_textpart *tp,
-				 struct hd_amount **amts_r);
+/* Amounts of a part's agent text that lie only in the part the quote split is
+   unsure of: each is tagged with the reason here, and returned (allocated in
+   *unsure_r) so the caller does not count it. */
+size_t hd_engine_amounts_unsure(struct run *r, const struct hd_textpart *tp,
+				struct hd_amount **unsure_r);
 
 #endif

@@ -77,25 +77,27 @@ bool hd_engine_tone_phrase_in(const struct hd_tone_hit *hits, size_t n,
 }
 
 /* Public entry: see engine-int.h. */
-size_t hd_engine_amounts_of_part(struct run *r, const struct hd_textpart *tp,
-				 struct hd_amount **amts_r)
+size_t hd_engine_amounts_unsure(struct run *r, const struct hd_textpart *tp,
+				struct hd_amount **unsure_r)
 {
-	struct hd_amount *all = NULL;
-	size_t n = hd_amount_scan(tp->agent_text ? tp->agent_text : "", r->p->currency, &all);
-	size_t nc;
+	struct hd_amount *all = NULL, *certain = NULL, *unsure = NULL;
+	size_t n, nc, nu = 0;
+	bool *used;
 
-	if (!tp->quote_uncertain || tp->agent_certain == NULL) {
-		*amts_r = all;
-		return n;
-	}
-	nc = hd_amount_scan(tp->agent_certain, r->p->currency, amts_r);
-	bool *used = xcalloc(nc + 1, sizeof(*used));
+	*unsure_r = NULL;
+	if (!tp->quote_uncertain || tp->agent_certain == NULL)
+		return 0;
+	n = hd_amount_scan(tp->agent_text ? tp->agent_text : "", r->p->currency, &all);
+	nc = hd_amount_scan(tp->agent_certain, r->p->currency, &certain);
+	used = xcalloc(nc + 1, sizeof(*used));
+	unsure = xcalloc(n + 1, sizeof(*unsure));
 	for (size_t i = 0; i < n; i++) {
-		bool certain = false;
-		for (size_t k = 0; k < nc && !certain; k++)
-			if (!used[k] && strcmp((*amts_r)[k].text, all[i].text) == 0)
-				certain = used[k] = true;
-		if (certain)
+		bool is_certain = false;
+
+		for (size_t k = 0; k < nc && !is_certain; k++)
+			if (!used[k] && strcmp(certain[k].text, all[i].text) == 0)
+				is_certain = used[k] = true;
+		if (is_certain)
 			continue;
 		struct hd_finding *f = hd_verdict_add_finding(r->v, "authority", "uncertain-quote",
 							      all[i].text);
@@ -103,8 +105,12 @@ size_t hd_engine_amounts_of_part(struct run *r, const struct hd_textpart *tp,
 		f->detail = xstrdup("in=uncertain-quote; why=" HD_ENGINE_UNSURE_WHY "; not counted");
 		hd_engine_rec_add(r, "authority", "uncertain-quote", "tag", all[i].text,
 				  xstrdup("{\"uncertain_quote\":true,\"why\":\"" HD_ENGINE_UNSURE_WHY "\"}"));
+		unsure[nu] = all[i];
+		unsure[nu++].text = xstrdup(all[i].text);
 	}
 	free(used);
 	hd_amounts_free(all, n);
-	return nc;
+	hd_amounts_free(certain, nc);
+	*unsure_r = unsure;
+	return nu;
 }

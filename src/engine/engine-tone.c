@@ -4,6 +4,7 @@
  * is not the agent's and is not scanned). Each hit becomes a finding with
  * its action and suggestion; a multipart/alternative twin counts once.
  * A hit only in text the quote split is unsure of is tagged (engine-quote.c).
+ * Text below a "-- " signature is the agent's and is scanned.
  * Must never scan quoted history when the split is certain.
  */
 #include <config.h>
@@ -24,7 +25,8 @@ void hd_engine_decide_tone(struct run *r)
 	sb_init(&unsure_rules);
 	sv_init(&seen);
 	for (size_t pi = 0; pi <= r->msg->nparts; pi++) {
-		const char *text = pi == 0 ? r->msg->subject : r->msg->parts[pi - 1].agent_text;
+		/* the agent's own words include the signature (engine-amounts.c) */
+		const char *text = pi == 0 ? r->msg->subject : hd_engine_own_text(r, pi - 1);
 		struct hd_tone_hit *hits = NULL, *certain = NULL;
 		size_t n, ncertain = 0;
 		bool split_unsure;

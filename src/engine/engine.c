@@ -264,6 +264,9 @@ fail:
 /* Release everything a run holds except the verdict. */
 static void run_free(struct run *r)
 {
+	for (size_t i = 0; r->own_text != NULL && r->msg != NULL && i < r->msg->nparts; i++)
+		free(r->own_text[i]);
+	free(r->own_text);
 	hd_message_deinit(&r->msg);
 	free(r->sender);
 	free(r->from_addr);

@@ -1,11 +1,15 @@
 /*
- * amount - a small scanner for money amounts and percentages, and a
- * sentence-local classifier that decides whether each is a refund, a credit
- * or a discount. It must never guess a kind from outside the amount's own
- * sentence, and never read past the text's end.
+ * amount - a one-pass scanner for money amounts and percentages, and a
+ * sentence-local reader that decides which of them an agent grants as a
+ * refund, a credit or a discount: the amount a grant word governs ("a
+ * refund of $30 (of the $90 you paid)" grants 30), never a threshold in a
+ * rule ("Refunds over $100 need approval"). Word tables are in
+ * amount-words.c. It must never guess a kind from outside the amount's own
+ * sentence, never read past the text's end, and never do more than a
+ * bounded amount of work per byte (a reply full of "$1" stays linear).
  */
 #include <config.h>
-#include "amount.h"
+#include "amount-int.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -13,94 +17,89 @@
 #include <strings.h>
 #include <stdio.h>
 
-/* Currency symbols and codes recognised, with their ISO code. */
-static const struct { const char *tok; const char *iso; } currencies[] = {
-	{ "US$", "USD" }, { "$", "" }, { "\xe2\x82\xac", "EUR" }, { "\xc2\xa3", "GBP" },
-	{ "USD", "USD" }, { "EUR", "EUR" }, { "GBP", "GBP" }, { "CAD", "CAD" },
-	{ "AUD", "AUD" }, { "CHF", "CHF" }, { "NZD", "NZD" }, { "JPY", "JPY" },
-	{ "SEK", "SEK" }, { "NOK", "NOK" }, { "DKK", "DKK" },
+#define HD_AMOUNT_NUMBER_MAX 40		/* bytes of one number ("1.250.000,00") */
+#define HD_AMOUNT_SENTENCE_TOKENS 128	/* tokens read before a sentence is cut */
+#define HD_AMOUNT_GOVERN_AFTER 10	/* words a grant word looks ahead for its amount */
+#define HD_AMOUNT_GOVERN_BEFORE 5	/* words it looks back ("the $15 fee was waived") */
+
+/* What a token of a sentence is. */
+enum tok_type { TOK_WORD, TOK_AMOUNT, TOK_OPEN, TOK_CLOSE };
+
+struct amount_tok {
+	enum tok_type type;
+	const char *s;
+	size_t len;
+	int kind;		/* words: enum hd_amount_kind or -1 */
+	bool generic;		/* words: "refunds", a rule's subject */
+	int depth;		/* parentheses around the token */
+	int line;
+	int granted;		/* amounts: kind granted, or -1 */
+	size_t dist;		/* amounts: words to the granting word */
+	struct hd_amount a;	/* amounts */
 };
 
-/* Words that make an amount in the same sentence a refund, credit or discount. */
-static const struct { const char *word; enum hd_amount_kind kind; } kind_words[] = {
-	{ "refund", HD_AMOUNT_REFUND }, { "refunded", HD_AMOUNT_REFUND },
-	{ "refunding", HD_AMOUNT_REFUND }, { "refunds", HD_AMOUNT_REFUND },
-	{ "reimburse", HD_AMOUNT_REFUND }, { "reimbursed", HD_AMOUNT_REFUND },
-	{ "reimbursement", HD_AMOUNT_REFUND }, { "chargeback", HD_AMOUNT_REFUND },
-	{ "credit", HD_AMOUNT_CREDIT }, { "credited", HD_AMOUNT_CREDIT },
-	{ "crediting", HD_AMOUNT_CREDIT }, { "credits", HD_AMOUNT_CREDIT },
-	{ "voucher", HD_AMOUNT_CREDIT }, { "goodwill", HD_AMOUNT_CREDIT },
-	{ "waive", HD_AMOUNT_CREDIT }, { "waived", HD_AMOUNT_CREDIT },
-	{ "waiving", HD_AMOUNT_CREDIT }, { "waiver", HD_AMOUNT_CREDIT },
-	{ "compensation", HD_AMOUNT_CREDIT }, { "discount", HD_AMOUNT_DISCOUNT },
-	{ "discounted", HD_AMOUNT_DISCOUNT }, { "off", HD_AMOUNT_DISCOUNT },
+/* One sentence being read. */
+struct amount_sentence {
+	struct amount_tok tok[HD_AMOUNT_SENTENCE_TOKENS];
+	size_t n;
+	int depth;
+	bool rule;		/* a rule word ("need", "approval") was read */
 };
 
-/* True for an ASCII letter or digit or a UTF-8 lead/continuation byte. */
-static bool is_wordc(unsigned char c)
-{
-	return isalnum(c) || c >= 0x80;
-}
-
-/* Match a currency token at p; returns its length and ISO code, or 0. */
-static size_t currency_at(const char *p, const char *end, const char **iso_r)
-{
-	for (size_t i = 0; i < sizeof(currencies) / sizeof(currencies[0]); i++) {
-		size_t n = strlen(currencies[i].tok);
-		if ((size_t)(end - p) < n || strncasecmp(p, currencies[i].tok, n) != 0)
-			continue;
-		/* Codes must stand as words: "USD" but not "USDA". */
-		if (isalpha((unsigned char)p[0]) && p + n < end && isalpha((unsigned char)p[n]))
-			continue;
-		*iso_r = currencies[i].iso;
-		return n;
-	}
-	return 0;
-}
-
-/* Parse a number like 1,250.00 or 40,50 at p; returns its length or 0. */
+/* Parse a number: digits with ',', '.', ''' or no-break-space groups and
+   at most one decimal mark. "5.000,00" and "5.000" are five thousand,
+   "1,250.50" and "40,50" are what they say. Returns its length or 0. */
 static size_t number_at(const char *p, const char *end, double *v_r)
 {
-	char buf[64];
-	size_t n = 0, o = 0;
-	int digits_after_sep = -1;
-	char sep = 0;
+	char digits[HD_AMOUNT_NUMBER_MAX + 1];
+	size_t n = 0, o = 0, nseps = 0, last_sep_at = 0, after_last = 0;
+	char last_sep = 0;
+	bool mixed = false, repeated = false;
 
 	if (p >= end || !isdigit((unsigned char)*p))
 		return 0;
-	while (p + n < end && o < sizeof(buf) - 1) {
-		char c = p[n];
-		if (isdigit((unsigned char)c)) {
-			buf[o++] = c;
-			if (digits_after_sep >= 0)
-				digits_after_sep++;
+	while (p + n < end && o < HD_AMOUNT_NUMBER_MAX) {
+		unsigned char c = (unsigned char)p[n];
+		size_t sl = 0;
+		if (isdigit(c)) {
+			digits[o++] = (char)c;
+			after_last++;
 			n++;
-		} else if ((c == ',' || c == '.') && p + n + 1 < end && isdigit((unsigned char)p[n + 1])) {
-			if (digits_after_sep >= 0 && sep == '.' )
-				break;
-			sep = c;
-			digits_after_sep = 0;
-			buf[o++] = c;
-			n++;
-		} else {
-			break;
+			continue;
 		}
+		if (c == ',' || c == '.' || c == '\'')
+			sl = 1;
+		else if (c == 0xc2 && p + n + 1 < end && (unsigned char)p[n + 1] == 0xa0)
+			sl = 2;		/* no-break space */
+		else if (c == 0xe2 && p + n + 2 < end && (unsigned char)p[n + 1] == 0x80 &&
+			 (unsigned char)p[n + 2] == 0xaf)
+			sl = 3;		/* narrow no-break space */
+		if (sl == 0 || p + n + sl >= end || !isdigit((unsigned char)p[n + sl]))
+			break;
+		char sep = sl == 1 ? (char)c : ' ';
+		if (nseps > 0 && sep != last_sep)
+			mixed = true;
+		if (nseps > 0 && sep == last_sep)
+			repeated = true;
+		nseps++;
+		last_sep = sep;
+		last_sep_at = o;
+		after_last = 0;
+		n += sl;
 	}
-	buf[o] = '\0';
-	/* Thousands separators are commas followed by three digits; a comma
-	   followed by exactly two digits at the end is a decimal comma. */
+	digits[o] = '\0';
+	/* The last mark is a decimal one when the marks are mixed ("1.250,00"),
+	   or when it is a lone ',' or '.' not followed by exactly three digits
+	   ("40,50", "1.5"), or when it follows a bare zero ("0.125"). */
+	bool decimal = nseps > 0 && (last_sep == ',' || last_sep == '.') &&
+		       (mixed || (!repeated && (after_last != 3 || (last_sep_at == 1 && digits[0] == '0'))));
 	{
-		char clean[64];
+		char clean[HD_AMOUNT_NUMBER_MAX + 2];
 		size_t k = 0;
-		char *last_comma = strrchr(buf, ',');
-		bool decimal_comma = last_comma && strchr(buf, '.') == NULL && strlen(last_comma + 1) == 2;
-		for (size_t i = 0; buf[i]; i++) {
-			if (buf[i] == ',') {
-				if (decimal_comma && &buf[i] == last_comma)
-					clean[k++] = '.';
-				continue;
-			}
-			clean[k++] = buf[i];
+		for (size_t i = 0; i < o; i++) {
+			if (decimal && i == last_sep_at)
+				clean[k++] = '.';
+			clean[k++] = digits[i];
 		}
 		clean[k] = '\0';
 		*v_r = strtod(clean, NULL);
@@ -108,68 +107,30 @@ static size_t number_at(const char *p, const char *end, double *v_r)
 	return n;
 }
 
-/* Classify by the kind word nearest to [a, b) within its sentence. */
-static bool classify(const char *text, const char *a, const char *b, const char *end,
-		     bool percent, enum hd_amount_kind *kind_r)
+/* Skip spaces and no-break spaces between a number and its currency. */
+static const char *skip_blanks(const char *t, const char *end)
 {
-	const char *s = a, *e = b;
-	size_t best = (size_t)-1;
-	bool found = false;
-
-	/* Sentence bounds: stop at ". ", "!", "?", or a blank line. */
-	while (s > text && (size_t)(a - s) < HD_AMOUNT_SENTENCE_MAX) {
-		char c = s[-1];
-		if (c == '!' || c == '?' || (c == '.' && (s == a || isspace((unsigned char)*s))) ||
-		    (c == '\n' && s - 1 > text && s[-2] == '\n'))
-			break;
-		s--;
+	for (;;) {
+		if (t < end && *t == ' ')
+			t++;
+		else if (t + 1 < end && (unsigned char)t[0] == 0xc2 && (unsigned char)t[1] == 0xa0)
+			t += 2;
+		else
+			return t;
 	}
-	while (e < end && (size_t)(e - b) < HD_AMOUNT_SENTENCE_MAX) {
-		char c = *e;
-		if (c == '!' || c == '?' || (c == '.' && (e + 1 == end || isspace((unsigned char)e[1]))) ||
-		    (c == '\n' && e + 1 < end && e[1] == '\n'))
-			break;
-		e++;
-	}
-	for (const char *p = s; p < e;) {
-		if (!is_wordc((unsigned char)*p)) {
-			p++;
-			continue;
-		}
-		const char *w = p;
-		while (p < e && is_wordc((unsigned char)*p))
-			p++;
-		size_t wl = (size_t)(p - w);
-		for (size_t i = 0; i < sizeof(kind_words) / sizeof(kind_words[0]); i++) {
-			if (strlen(kind_words[i].word) != wl || strncasecmp(w, kind_words[i].word, wl) != 0)
-				continue;
-			enum hd_amount_kind k = kind_words[i].kind;
-			/* A percentage is a discount; "off" only qualifies percentages. */
-			if (percent)
-				k = HD_AMOUNT_DISCOUNT;
-			else if (k == HD_AMOUNT_DISCOUNT && strcasecmp(kind_words[i].word, "off") == 0)
-				continue;
-			else if (k == HD_AMOUNT_DISCOUNT)
-				k = HD_AMOUNT_CREDIT;	/* a money discount is a credit */
-			size_t dist = w >= b ? (size_t)(w - b) : (size_t)(a - p);
-			if (dist < best) {
-				best = dist;
-				*kind_r = k;
-				found = true;
-			}
-		}
-	}
-	return found;
 }
 
-/* Count newlines before p. */
-static int line_of(const char *text, const char *p)
+/* Percent words after a number ("20 percent", "20 Prozent"). */
+static size_t percent_at(const char *t, const char *end)
 {
-	int line = 1;
-	for (const char *q = text; q < p; q++)
-		if (*q == '\n')
-			line++;
-	return line;
+	static const char *const words[] = { "%", "percent", "per cent", "prozent", "procent", "pour cent", "por ciento", "per cento" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t wl = strlen(words[i]);
+		if ((size_t)(end - t) >= wl && strncasecmp(t, words[i], wl) == 0 &&
+		    (wl == 1 || t + wl == end || !amount_is_wordc((unsigned char)t[wl])))
+			return wl;
+	}
+	return 0;
 }
 
 /* Try to read one amount at p: [currency] number [currency|%|percent]. */
@@ -180,26 +141,21 @@ static size_t amount_at(const char *p, const char *end, const char *dflt, struct
 	double v;
 
 	memset(a, 0, sizeof(*a));
-	if ((n = currency_at(q, end, &iso)) > 0) {
-		q += n;
-		while (q < end && *q == ' ')
-			q++;
+	if ((n = amount_currency_at(q, end, &iso)) > 0) {
+		q = skip_blanks(q + n, end);
 		if ((n = number_at(q, end, &v)) == 0)
 			return 0;
 		q += n;
 	} else if ((n = number_at(q, end, &v)) > 0) {
-		const char *r = q + n, *t;
-		q = r;
-		t = r;
-		while (t < end && *t == ' ')
-			t++;
-		if (t < end && *t == '%') {
+		const char *r = q + n, *t = skip_blanks(r, end);
+		size_t pl;
+		if (r < end && amount_is_wordc((unsigned char)*r) && (unsigned char)*r < 0x80 &&
+		    !(r + 1 < end && (r[0] == 'z' || r[0] == 'K') && (unsigned char)r[1] >= 0x80))
+			return 0;	/* "20k", "3rd": not an amount (but "100zł" is) */
+		if ((pl = percent_at(t, end)) > 0) {
 			a->percent = true;
-			q = t + 1;
-		} else if ((size_t)(end - t) >= 7 && strncasecmp(t, "percent", 7) == 0) {
-			a->percent = true;
-			q = t + 7;
-		} else if ((n = currency_at(t, end, &iso)) > 0 && !(isalpha((unsigned char)*t) && t == r)) {
+			q = t + pl;
+		} else if ((n = amount_currency_at(t, end, &iso)) > 0) {
 			q = t + n;
 		} else {
 			return 0;
@@ -215,36 +171,196 @@ static size_t amount_at(const char *p, const char *end, const char *dflt, struct
 	return (size_t)(q - p);
 }
 
-/* Find every classified amount in text. */
+/* Is the amount token at i a threshold: "over $100", "$100 or more"? */
+static bool sentence_threshold(const struct amount_sentence *st, size_t i)
+{
+	if (i > 0 && st->tok[i - 1].type == TOK_WORD && amount_is_threshold(st->tok[i - 1].s, st->tok[i - 1].len))
+		return true;
+	if (i + 2 < st->n && st->tok[i + 1].type == TOK_WORD && st->tok[i + 2].type == TOK_WORD &&
+	    (st->tok[i + 1].len == 2 && strncasecmp(st->tok[i + 1].s, "or", 2) == 0) &&
+	    (st->tok[i + 2].len == 4 && (strncasecmp(st->tok[i + 2].s, "more", 4) == 0 ||
+					 strncasecmp(st->tok[i + 2].s, "less", 4) == 0)))
+		return true;
+	return false;
+}
+
+/* Give the amount at j the kind of the grant word at k, if nearer. */
+static void sentence_grant(struct amount_sentence *st, size_t k, size_t j, size_t dist, bool percent_only)
+{
+	struct amount_tok *a = &st->tok[j];
+	int kind = st->tok[k].kind;
+
+	if (percent_only && !a->a.percent)
+		return;
+	if (a->a.percent)
+		kind = HD_AMOUNT_DISCOUNT;
+	else if (kind == HD_AMOUNT_DISCOUNT)
+		kind = HD_AMOUNT_CREDIT;	/* a money discount is a credit */
+	if (a->granted < 0 || dist < a->dist) {
+		a->granted = kind;
+		a->dist = dist;
+	}
+}
+
+/* The amount the grant word at k governs: the nearest one at its own
+   parenthesis depth, after it ("a refund of $30") or before it ("$120 was
+   refunded"), the one after winning a tie; another grant word in between
+   governs what lies beyond it. */
+static void sentence_govern(struct amount_sentence *st, size_t k)
+{
+	bool off = amount_word_off(st->tok[k].s, st->tok[k].len);
+	size_t after = st->n, before = st->n, da = (size_t)-1, db = (size_t)-1, words = 0;
+
+	if (st->tok[k].generic && st->rule)
+		return;		/* "Refunds over $100 need approval": a rule, no grant */
+	for (size_t j = k + 1; !off && j < st->n && words < HD_AMOUNT_GOVERN_AFTER; j++, words++) {
+		if (st->tok[j].type == TOK_WORD && st->tok[j].kind >= 0)
+			break;
+		if (st->tok[j].type == TOK_AMOUNT && st->tok[j].depth == st->tok[k].depth) {
+			after = j;
+			da = words;
+			break;
+		}
+	}
+	words = 0;
+	for (size_t j = k; j-- > 0 && words < (off ? 2 : HD_AMOUNT_GOVERN_BEFORE); words++) {
+		if (st->tok[j].type == TOK_WORD && st->tok[j].kind >= 0)
+			break;
+		if (st->tok[j].type == TOK_AMOUNT && st->tok[j].depth == st->tok[k].depth) {
+			before = j;
+			db = words;
+			break;
+		}
+	}
+	if (after < st->n && da <= db)
+		sentence_grant(st, k, after, da, false);
+	else if (before < st->n)
+		sentence_grant(st, k, before, db, off);
+}
+
+/* Decide the sentence's grants and move them to the output. */
+static void sentence_flush(struct amount_sentence *st, struct hd_amount **out, size_t *n)
+{
+	size_t namounts = 0, nkinds = 0, lone = 0, kind_at = 0;
+
+	for (size_t i = 0; i < st->n; i++) {
+		struct amount_tok *t = &st->tok[i];
+		if (t->type == TOK_AMOUNT) {
+			namounts++;
+			lone = i;
+		} else if (t->type == TOK_WORD && t->kind >= 0) {
+			nkinds++;
+			kind_at = i;
+		}
+	}
+	if (namounts > 0 && nkinds > 0) {
+		for (size_t k = 0; k < st->n; k++)
+			if (st->tok[k].type == TOK_WORD && st->tok[k].kind >= 0)
+				sentence_govern(st, k);
+		/* One amount and a grant word farther away: still that grant. */
+		if (namounts == 1 && st->tok[lone].granted < 0 && !(st->tok[kind_at].generic && st->rule) &&
+		    !amount_word_off(st->tok[kind_at].s, st->tok[kind_at].len))
+			sentence_grant(st, kind_at, lone, 0, false);
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		struct amount_tok *t = &st->tok[i];
+		if (t->type != TOK_AMOUNT)
+			continue;
+		if (t->granted >= 0 && !sentence_threshold(st, i) && *n < HD_AMOUNT_MAX) {
+			t->a.kind = (enum hd_amount_kind)t->granted;
+			t->a.line = t->line;
+			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+			(*out)[(*n)++] = t->a;
+		} else {
+			free(t->a.text);
+		}
+	}
+	st->n = 0;
+	st->depth = 0;
+	st->rule = false;
+}
+
+/* Add a token, cutting the sentence when it is full. */
+static struct amount_tok *sentence_push(struct amount_sentence *st, struct hd_amount **out, size_t *n,
+					enum tok_type type, const char *s, size_t len, int line)
+{
+	struct amount_tok *t;
+
+	if (st->n == HD_AMOUNT_SENTENCE_TOKENS)
+		sentence_flush(st, out, n);
+	if (type == TOK_CLOSE && st->depth > 0)
+		st->depth--;
+	t = &st->tok[st->n++];
+	memset(t, 0, sizeof(*t));
+	t->type = type;
+	t->s = s;
+	t->len = len;
+	t->kind = -1;
+	t->granted = -1;
+	t->line = line;
+	t->depth = st->depth;
+	if (type == TOK_OPEN)
+		st->depth++;
+	return t;
+}
+
+/* Find every granted amount in text, in one pass. */
 size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_amount **amounts_r)
 {
 	const char *end = text + strlen(text);
+	struct amount_sentence *st = xcalloc(1, sizeof(*st));
 	struct hd_amount *out = NULL;
 	size_t n = 0;
+	int line = 1;
 
 	for (const char *p = text; p < end && n < HD_AMOUNT_MAX;) {
+		unsigned char c = (unsigned char)*p;
 		struct hd_amount a;
 		size_t len;
 
-		/* An amount starts at a word start: not inside "A320" or "x$5". */
-		if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ',')) {
+		if (c == '\n') {
+			const char *q = p + 1;
+			while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
+				q++;
+			if (q < end && *q == '\n')
+				sentence_flush(st, &out, &n);	/* a blank line ends a sentence */
+			line++;
 			p++;
 			continue;
 		}
-		len = amount_at(p, end, default_currency, &a);
-		if (len == 0) {
+		if (c == '.' || c == '!' || c == '?') {
+			if (c != '.' || p + 1 == end || isspace((unsigned char)p[1]))
+				sentence_flush(st, &out, &n);
 			p++;
 			continue;
 		}
-		if (classify(text, p, p + len, end, a.percent, &a.kind)) {
-			a.line = line_of(text, p);
-			out = xrealloc(out, (n + 1) * sizeof(*out));
-			out[n++] = a;
-		} else {
-			free(a.text);
+		if (c == '(' || c == ')' || c == '[' || c == ']') {
+			sentence_push(st, &out, &n, c == '(' || c == '[' ? TOK_OPEN : TOK_CLOSE, p, 1, line);
+			p++;
+			continue;
 		}
-		p += len;
+		if ((c == '$' || amount_is_wordc(c)) && (len = amount_at(p, end, default_currency, &a)) > 0) {
+			sentence_push(st, &out, &n, TOK_AMOUNT, p, len, line)->a = a;
+			p += len;
+			continue;
+		}
+		if (amount_is_wordc(c)) {
+			const char *w = p;
+			while (p < end && amount_is_wordc((unsigned char)*p))
+				p++;
+			bool generic = false;
+			int kind = amount_kind_of(w, (size_t)(p - w), &generic);
+			struct amount_tok *t = sentence_push(st, &out, &n, TOK_WORD, w, (size_t)(p - w), line);
+			t->kind = kind;
+			t->generic = generic;
+			if (kind < 0 && amount_is_rule_word(w, (size_t)(p - w)))
+				st->rule = true;
+			continue;
+		}
+		p++;
 	}
+	sentence_flush(st, &out, &n);
+	free(st);
 	*amounts_r = out;
 	return n;
 }

@@ -3,8 +3,10 @@
 /*
  * amount - finds refund, credit and discount amounts written in plain words
  * in an agent's text ("a refund of $250.00", "credited 40 EUR", "USD 200",
- * "20% off", "waived the $15 fee"). An amount counts only when its sentence
- * says what kind of money it is: "your invoice of $500" is not a refund.
+ * "20% off", "waived the $15 fee", "60 dollars", "5.000,00 EUR", "100 zł").
+ * An amount counts only when a grant word in its sentence governs it: "your
+ * invoice of $500" is not a refund, "a refund of $30 (of the $90 you paid)"
+ * grants 30, "Refunds over $100 need approval" grants nothing. Linear time.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -86,11 +86,15 @@ static int corpus_one(const struct hd_engine *e, const char *msg, const char *ki
 		const struct hd_finding *f = &v->findings[i];
 		if (strcmp(f->kind, kind) != 0)
 			continue;
-		if (f->action != NULL && strcmp(f->action, "tag") == 0 &&
-		    f->detail != NULL && strstr(f->detail, "uncertain-quote") != NULL)
-			*tagged_r = 1;
-		else
+		/* A tag (uncertain split, or an amount in quoted history that was
+		   not counted) delivers the reply: only a refusal blames the agent. */
+		if (f->action != NULL && (strcmp(f->action, "tag") == 0 ||
+					  strcmp(f->action, "accept") == 0)) {
+			if (f->detail != NULL && strstr(f->detail, "uncertain-quote") != NULL)
+				*tagged_r = 1;
+		} else {
 			*refused_r = 1;
+		}
 	}
 	hd_verdict_deinit(&v);
 	return 0;

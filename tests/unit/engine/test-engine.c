@@ -482,6 +482,167 @@ START_TEST(exception_line_removed_before_delivery)
 }
 END_TEST
 
+/* Number of findings of a kind whose action is act. */
+static size_t count_findings(const struct hd_verdict *v, const char *kind, const char *act)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->nfindings; i++)
+		if (strcmp(v->findings[i].kind, kind) == 0 && v->findings[i].action &&
+		    strcmp(v->findings[i].action, act) == 0)
+			n++;
+	return n;
+}
+
+/* Run an agent reply from Alice to Pat. */
+static struct hd_verdict *alice(const char *msg)
+{
+	return run(msg, "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		   "2026-11-30T11:00:00Z");
+}
+
+/* Alice's reply is refused with a finding of that kind. */
+static void expect_refused_for(const char *msg, const char *kind)
+{
+	struct hd_verdict *v = alice(msg);
+
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_msg(finding_of(v, kind) != NULL, "no %s finding", kind);
+	hd_verdict_deinit(&v);
+}
+
+#define ALT_REPLY(plain, html) \
+	"Subject: Re: Refund\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n" \
+	"--b\nContent-Type: text/plain\n\n" plain "\n--b\nContent-Type: text/html\n\n" html "\n--b--\n"
+
+START_TEST(authority_every_alternative)
+{
+	/* Issue 17: the HTML the customer sees says $4,900, the plain text $10. */
+	struct hd_verdict *v = alice(ALT_REPLY("I refunded $10.", "<p>I refunded $4,900.</p>"));
+
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_msg(strncmp(added(v, "X-Helpdesk-Authority"), "exceeded; amount=4900.00", 24) == 0, "%s",
+		      added(v, "X-Helpdesk-Authority"));
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+START_TEST(authority_one_amount_one_finding)
+{
+	/* Issue 14: one refund written in both alternatives and declared once. */
+	struct hd_verdict *v = alice(ALT_REPLY("I have issued a refund of $200.00.\n"
+					       "#exception policy=refund-window tier=1 reason=late amount=200",
+					       "<p>I have issued a refund of 200 dollars.</p>\n"
+					       "<p>#exception policy=refund-window tier=1 reason=late amount=200</p>"));
+	size_t lines = 0;
+
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_uint_eq(count_findings(v, "exception", "reject") + count_findings(v, "authority", "reject"), 1);
+	for (size_t i = 0; i < v->reply_lines.n; i++)
+		if (strstr(v->reply_lines.v[i], "200.00 USD exceeds") != NULL)
+			lines++;
+	ck_assert_uint_eq(lines, 1);
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+START_TEST(authority_below_signature_and_markers)
+{
+	struct hd_verdict *v;
+
+	/* Text below "-- " is the agent's own: counted and refused. */
+	expect_refused_for("Subject: Re: Refund\n\nHello Pat,\n\n-- \nAlice\n"
+			   "P.S. I have issued a refund of $900 to your card.\n", "authority");
+	/* Tone below the signature is the agent's too. */
+	expect_refused_for("Subject: Re: Refund\n\nHello Pat,\n\n-- \nAlice\nPlease calm down.\n", "tone");
+
+	/* Below a typed "-----Original Message-----" or in a typed '>' block the
+	   amount is never skipped silently: it is tagged with the reason. */
+	v = alice("Subject: Re: Refund\n\nHello Pat,\n-----Original Message-----\n"
+		  "I have issued a refund of $900 to your card.\n");
+	ck_assert_uint_eq(count_findings(v, "authority", "tag"), 1);
+	ck_assert_ptr_nonnull(strstr(finding_of(v, "authority")->detail, "quoted"));
+	hd_verdict_deinit(&v);
+	v = alice("Subject: Re: Refund\n\nHello Pat,\n\nOn Mon, 30 Nov 2026 at 10:00, Pat <pat@example.net> wrote:\n"
+		  "> I have issued a refund of $900 to your card.\n");
+	ck_assert_uint_eq(count_findings(v, "authority", "tag"), 1);
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+START_TEST(exception_line_one_rule)
+{
+	/* A tag before the word: removed before delivery AND read as a request
+	   (tier 3 needs approval), never one without the other. */
+	struct hd_verdict *v;
+
+	expect_refused_for("Subject: Re: x\nContent-Type: text/plain\n\nHello\n"
+			   "<b>#exception policy=goodwill tier=3 reason=late</b>\n", "exception");
+
+	/* In the customer's quoted history: removed, not read, tagged. */
+	v = alice("Subject: Re: x\nContent-Type: text/plain\n\nHello\n\n-----Original Message-----\n"
+		  "From: Pat <pat@example.net>\nSent: Monday\nTo: billing\n\n"
+		  "#exception policy=goodwill tier=1 reason=quoted\n");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_null(added(v, "X-Helpdesk-Exception"));
+	ck_assert_uint_eq(count_findings(v, "exception", "tag"), 1);
+	ck_assert_ptr_nonnull(v->body);
+	ck_assert_ptr_null(strstr(v->body, "#exception"));
+	hd_verdict_deinit(&v);
+
+	/* "#exceptionally" is a word, not a request: not refused, not removed. */
+	v = alice("Subject: Re: x\n\nHello\n#exceptionally quick fix today\n");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_null(v->body);
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+/* The reply is accepted and no part of the secret reaches the customer. */
+static void expect_removed_whole(const char *msg, const char *secret, const char *kept)
+{
+	struct hd_verdict *v = alice(msg);
+
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_nonnull(v->body);
+	ck_assert_msg(strstr(v->body, secret) == NULL, "leaked '%s' in: %s", secret, v->body);
+	ck_assert_msg(strstr(v->body, kept) != NULL, "lost '%s' in: %s", kept, v->body);
+	hd_verdict_deinit(&v);
+}
+
+START_TEST(exception_line_wrapped_removed_whole)
+{
+	/* QP soft break */
+	expect_removed_whole("Subject: Re: x\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+			     "Hello Pat,\n#exception policy=refund-window tier=2 reason=3=20days=20late=20secret=\ninternal=\nnote\n"
+			     "We accept the late return.\n", "note", "We accept");
+	/* HTML source line break inside the rendered line */
+	expect_removed_whole("Subject: Re: x\nContent-Type: text/html\n\n<p>Hello Pat,</p>\n"
+			     "<p>#exception policy=refund-window tier=2 reason=\"3 days late,\ninternal note\"</p>\n"
+			     "<p>We accept the late return.</p>\n", "internal", "We accept");
+	/* format=flowed soft line break */
+	expect_removed_whole("Subject: Re: x\nContent-Type: text/plain; format=flowed\n\nHello Pat,\n"
+			     "#exception policy=refund-window tier=2 reason=\"3 days late, \ninternal note\"\n"
+			     "We accept the late return.\n", "internal", "We accept");
+}
+END_TEST
+
+START_TEST(exception_header_without_reason)
+{
+	/* The customer's copy names the exception, never the internal reason. */
+	struct hd_verdict *v = alice("Subject: Re: late return\nX-Helpdesk-Exception-Request: policy=refund-window; "
+				     "tier=2; reason=\"customer is a pain\"\n\nWe accept the late return.\n");
+	const char *h = added(v, "X-Helpdesk-Exception");
+
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_msg(strstr(h, "reason=") == NULL && strstr(h, "pain") == NULL, "%s", h);
+	ck_assert_ptr_nonnull(strstr(h, "tier=2; policy=refund-window"));
+	ck_assert_ptr_nonnull(strstr(h, "approved-by="));
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
@@ -499,6 +660,12 @@ int main(void)
 	tcase_add_test(tc, authority_and_approval);
 	tcase_add_test(tc, exception_tiers_and_handoff);
 	tcase_add_test(tc, exception_line_removed_before_delivery);
+	tcase_add_test(tc, authority_every_alternative);
+	tcase_add_test(tc, authority_one_amount_one_finding);
+	tcase_add_test(tc, authority_below_signature_and_markers);
+	tcase_add_test(tc, exception_line_one_rule);
+	tcase_add_test(tc, exception_line_wrapped_removed_whole);
+	tcase_add_test(tc, exception_header_without_reason);
 	suite_add_tcase(s, tc);
 	failed = hd_check_run(s);
 	return failed ? 1 : 0;
