@@ -41,7 +41,7 @@ static const char *const DAY_TOKENS[7] = { "mon", "tue", "wed", "thu", "fri", "s
 
 static const char *const TOP_KEYS[] = { "policy", "scope", "calendars", "priorities", "sla",
 					"roles", "agents", "escalation", "tone", "exceptions",
-					"kpis", NULL };
+					"kpis", "helpdesk", NULL };
 static const char *const META_KEYS[] = { "name", "version", "effective", "owner", "review",
 					 "description", NULL };
 static const char *const SCOPE_KEYS[] = { "teams", NULL };
@@ -2249,6 +2249,7 @@ static void policy_free(struct hd_policy *p)
 		free(p->kpis[j].owner);
 	}
 	free(p->kpis);
+	hd_policy_helpdesk_free(p);
 	free(p);
 }
 
@@ -2299,6 +2300,8 @@ static struct hd_policy *policy_build(const char *name, const struct hd_ynode *r
 	load_tone(&ld, root);
 	load_exceptions(&ld, root);
 	load_kpis(&ld, root);
+	if (nerrors(&ld) == 0)
+		hd_policy_helpdesk_load(p, name, root, diag);
 	if (nerrors(&ld) > 0) {
 		trim_errors(&ld);
 		policy_free(p);
