@@ -20,6 +20,7 @@
 #include "amount.h"
 #include "ticket.h"
 #include "calendar.h"
+#include "engine-helpdesk.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -293,6 +294,13 @@ static const struct hd_agent *find_agent(struct run *r)
 		free(a);
 		return ag;
 	}
+	{	/* a helpdesk relay names its agent in its own header, never in From: */
+		char *ra = hd_helpdesk_relay_agent(p, r->in->client_ip, r->msg);
+		const struct hd_agent *ag = ra ? hd_policy_agent(p, ra) : NULL;
+		free(ra);
+		if (ag)
+			return ag;
+	}
 	if (r->in->client_trusted && r->sender)
 		return hd_policy_agent(p, r->sender);
 	return NULL;
@@ -311,8 +319,11 @@ static int resolve_ticket(struct run *r)
 		r->opening = false;
 	}
 	if (r->ticket == NULL && r->e->store) {
-		const char *ids[2 + 64];
+		const char *ids[3 + 64];
 		size_t n = 0;
+		char *hk = hd_helpdesk_thread_key(r->p, r->team ? r->team->name : NULL, r->in->client_ip, m->subject);
+		if (hk)
+			ids[n++] = hk;
 		if (m->in_reply_to)
 			ids[n++] = m->in_reply_to;
 		for (size_t i = m->references.n; i > 0 && n < sizeof(ids) / sizeof(ids[0]); i--)
@@ -323,9 +334,11 @@ static int resolve_ticket(struct run *r)
 			if (rc == HD_STORE_ERROR) {
 				r->error = xasprintf("store: %s", err ? err : "ticket lookup failed");
 				free(err);
+				free(hk);
 				return -1;
 			}
 		}
+		free(hk);
 	}
 	if (r->ticket == NULL) {
 		root = m->references.n ? m->references.v[0] : m->in_reply_to ? m->in_reply_to : m->message_id;
@@ -514,6 +527,7 @@ static int run_inbound(struct run *r)
 	if (r->opening)
 		decide_sla(r);
 	decide_escalation(r);
+	hd_helpdesk_inbound(r->p, r->team->name, r->msg, r->in, r->opening, r->v);
 	report_limits(r);
 	rec_add(r, "inbound", r->prio ? r->prio->name : NULL, "accept", r->msg->subject,
 		xasprintf("{\"opening\":%s}", r->opening ? "true" : "false"));
@@ -1346,6 +1360,13 @@ static int write_store(struct run *r)
 	if (r->msg->message_id && r->ticket && r->v->action != HD_VERDICT_REJECT &&
 	    hd_store_link_message(s, r->msg->message_id, r->ticket, &err) != HD_STORE_OK)
 		goto fail_rb;
+	{	/* the helpdesk's ticket number threads later mail to this ticket */
+		char *hk = hd_helpdesk_thread_key(r->p, r->v->team, r->in->client_ip, r->msg->subject);
+		int lrc = hk && r->ticket ? hd_store_link_message(s, hk, r->ticket, &err) : HD_STORE_OK;
+		free(hk);
+		if (lrc != HD_STORE_OK)
+			goto fail_rb;
+	}
 	if (r->first_response_at && r->v->action == HD_VERDICT_ACCEPT &&
 	    hd_store_ticket_first_response(s, r->ticket, r->first_response_at, r->agent->address, &err) != HD_STORE_OK)
 		goto fail_rb;
@@ -1462,6 +1483,7 @@ int hd_engine_run(const struct hd_engine *e, const struct hd_engine_input *in,
 	if (rc == 0 && r.v->direction != HD_DIR_OUT_OF_SCOPE) {
 		finish_action(&r);
 		rc = write_store(&r);
+		hd_helpdesk_seal(e->seal, r.msg, r.v);
 	}
 	if (r.v->direction == HD_DIR_OUT_OF_SCOPE) {
 		/* Out of scope: untouched, but forged X-Helpdesk-* headers still go. */

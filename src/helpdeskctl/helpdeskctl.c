@@ -14,6 +14,8 @@
 #include "store.h"
 #include "engine.h"
 #include "verdict.h"
+#include "seal.h"
+#include "ctl-verify-seal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +41,7 @@ static void usage_main(FILE *f)
 		"  audit --store URI [...]  search the audit store\n"
 		"  report --store URI [...] KPI report for a period\n"
 		"  card --policy FILE       print the policy's quick-reference card\n"
+		"  verify-seal [--key-file [ID=]F ...] MSG  check X-Helpdesk-Seal\n"
 		"Run 'helpdeskctl COMMAND --help' for a command's options.\n");
 }
 
@@ -119,6 +122,8 @@ static void print_delivered(const char *data, size_t len, const struct hd_verdic
 	const char *p = data, *end = data + len;
 	bool skipping = false;
 
+	for (size_t i = 0; i + 1 < v->headers_inserted.n; i += 2)
+		printf("%s: %s\n", v->headers_inserted.v[i], v->headers_inserted.v[i + 1]);
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *next = eol ? eol + 1 : end;
@@ -192,6 +197,7 @@ static int cmd_scan(int argc, char **argv)
 	struct hd_limits lim;
 	struct hd_netlist *loop = NULL;
 	struct hd_verdict *v = NULL;
+	struct hd_seal_key *seal = NULL;
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
 	int c, rc = 1;
@@ -260,10 +266,16 @@ static int cmd_scan(int argc, char **argv)
 	}
 	if ((data = read_all(argv[optind], &len)) == NULL)
 		goto out;
+	if (cfg && cfg->seal_key_file &&
+	    (seal = hd_seal_key_load(cfg->seal_key_id, cfg->seal_key_file, &err)) == NULL) {
+		fprintf(stderr, "helpdeskctl: seal: %s\n", err);
+		rc = 78;
+		goto out;
+	}
 	hd_mime_init();
 	loop = cfg ? NULL : hd_netlist_loopback();
 	{
-		struct hd_engine e = { .policy = p, .store = store, .limits = &lim };
+		struct hd_engine e = { .policy = p, .store = store, .limits = &lim, .seal = seal };
 		struct hd_engine_input in = {
 			.queue_id = "helpdeskctl", .mail_from = from, .rcpts = rcpts, .nrcpts = nrcpts,
 			.auth_user = auth, .client_ip = client_ip,
@@ -298,6 +310,7 @@ out:
 	hd_policy_unref(&p);
 	hd_netlist_deinit(&loop);
 	hd_config_deinit(&cfg);
+	hd_seal_key_free(&seal);
 	return rc;
 }
 
@@ -700,6 +713,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "card") == 0)
 		return cmd_card(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify-seal") == 0)
+		return hd_ctl_verify_seal(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage_main(stdout);
 		return 0;

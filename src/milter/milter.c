@@ -19,6 +19,7 @@
  * silent accept. It must never decide policy itself: that is the engine's.
  */
 #include <config.h>
+#include "seal.h"
 #include "settings.h"
 #include "engine.h"
 #include "net.h"
@@ -88,6 +89,7 @@ struct runtime {
 	atomic_int refs;
 	struct hd_config *cfg;
 	struct hd_policy *policy;
+	struct hd_seal_key *seal;	/* seal.key_file loaded; NULL: no seal */
 };
 
 /* One message being received. */
@@ -210,6 +212,18 @@ static struct runtime *runtime_load(struct hd_diag *d)
 	atomic_init(&rt->refs, 1);
 	rt->cfg = cfg;
 	rt->policy = policy;
+	if (cfg->seal_key_file != NULL) {
+		char *err = NULL;
+		rt->seal = hd_seal_key_load(cfg->seal_key_id, cfg->seal_key_file, &err);
+		if (rt->seal == NULL) {
+			hd_diag_add(d, cfg->file ? cfg->file : "config", 1, 1, "seal: %s", err);
+			free(err);
+			hd_policy_unref(&rt->policy);
+			hd_config_deinit(&rt->cfg);
+			free(rt);
+			return NULL;
+		}
+	}
 	return rt;
 }
 
@@ -225,6 +239,7 @@ static void runtime_release(struct runtime **rtp)
 		return;
 	hd_policy_unref(&rt->policy);
 	hd_config_deinit(&rt->cfg);
+	hd_seal_key_free(&rt->seal);
 	free(rt);
 }
 
@@ -567,7 +582,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT |
-				      SMFIF_QUARANTINE | SMFIF_CHGBODY;
+				      SMFIF_QUARANTINE | SMFIF_CHGBODY | SMFIF_DELRCPT;
 	/* DATA is not skipped: Postfix sends the DATA-stage macros anyway, and
 	   without a command after them its next small write waits on Nagle for
 	   our delayed ACK (~40 ms a message on an inet socket). */
@@ -952,6 +967,28 @@ static sfsistat fail_action(SMFICTX *ctx, const struct msg *m, const char *reaso
 	return SMFIS_ACCEPT;
 }
 
+/* Helpdesk dialects: headers the helpdesk must find first (inserted at the
+   top, last one first so they keep their order), recipients rerouted. */
+static bool apply_helpdesk(SMFICTX *ctx, const struct msg *m, const struct hd_verdict *v)
+{
+	for (size_t i = v->headers_inserted.n; i >= 2; i -= 2) {
+		char *val = header_value(v->headers_inserted.v[i - 1]);
+		int rc = smfi_insheader(ctx, 0, v->headers_inserted.v[i - 2], val);
+
+		free(val);
+		if (rc != MI_SUCCESS) {
+			log_error("%s: cannot insert header %s", qid(m), v->headers_inserted.v[i - 2]);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < v->recipients_removed.n; i++)
+		if (smfi_delrcpt(ctx, v->recipients_removed.v[i]) != MI_SUCCESS) {
+			log_error("%s: cannot remove recipient %s", qid(m), v->recipients_removed.v[i]);
+			return false;
+		}
+	return true;
+}
+
 /* Apply a verdict; returns the libmilter status. */
 static sfsistat apply_verdict(SMFICTX *ctx, struct msg *m, const struct hd_verdict *v)
 {
@@ -981,6 +1018,7 @@ static sfsistat apply_verdict(SMFICTX *ctx, struct msg *m, const struct hd_verdi
 		}
 		free(val);
 	}
+	ok = ok && apply_helpdesk(ctx, m, v);
 	for (size_t i = 0; ok && i < v->recipients_added.n; i++) {
 		char *r = xasprintf("<%s>", v->recipients_added.v[i]);
 
@@ -1112,6 +1150,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	e.policy = m->rt->policy;
 	e.store = store;
 	e.limits = &m->rt->cfg->limits;
+	e.seal = m->rt->seal;
 	rc = hd_engine_run(&e, &in, &v, &error);
 	engine_release(est);
 	if (rc != 0 || v == NULL) {
@@ -1163,7 +1202,8 @@ static sfsistat mlfi_close(SMFICTX *ctx)
 static struct smfiDesc milter_desc = {
 	.xxfi_name = HD_MILTER_NAME,
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_QUARANTINE | SMFIF_CHGBODY,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_QUARANTINE | SMFIF_CHGBODY |
+		      SMFIF_DELRCPT,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_helo = NULL,
 	.xxfi_envfrom = mlfi_envfrom,
