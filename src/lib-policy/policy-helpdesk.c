@@ -13,6 +13,7 @@
 #include "policy.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,53 +210,48 @@ static void load_string(struct hloader *ld, const struct hd_ynode *n, const char
 	*dst = xstrdup(s);
 }
 
+/* Keys mapping our names to native values, and single-string keys. */
+static const struct {
+	const char *key, *keywhat;
+	bool (*known)(const struct hd_policy *, const char *);
+	size_t off;
+} PAIR_KEYS[] = {
+	{ "priorities", "priority", is_priority, offsetof(struct hd_helpdesk, priorities) },
+	{ "queues", "team", is_team, offsetof(struct hd_helpdesk, queues) },
+	{ "addresses", "team", is_team, offsetof(struct hd_helpdesk, addresses) },
+	{ "slas", "priority", is_priority, offsetof(struct hd_helpdesk, slas) },
+};
+static const struct {
+	const char *key;
+	bool header_name;
+	size_t off;
+} STRING_KEYS[] = {
+	{ "service", false, offsetof(struct hd_helpdesk, service) },
+	{ "due_field", true, offsetof(struct hd_helpdesk, due_field) },
+	{ "agent_header", true, offsetof(struct hd_helpdesk, agent_header) },
+	{ "ticket_tag", false, offsetof(struct hd_helpdesk, ticket_tag) },
+};
+
 /* The keys of one entry (top level or one team's) over what it inherited. */
 static void load_entry_keys(struct hloader *ld, struct hd_helpdesk *h, const struct hd_ynode *map,
 			    const char *path)
 {
 	const struct hd_ynode *n;
-	char *kp;
 
-	if ((n = hd_ymap_get(map, "priorities")) != NULL) {
-		kp = xasprintf("%s.priorities", path);
-		load_pairs(ld, n, kp, "priority", is_priority, &h->priorities);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(map, "queues")) != NULL) {
-		kp = xasprintf("%s.queues", path);
-		load_pairs(ld, n, kp, "team", is_team, &h->queues);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(map, "addresses")) != NULL) {
-		kp = xasprintf("%s.addresses", path);
-		load_pairs(ld, n, kp, "team", is_team, &h->addresses);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(map, "slas")) != NULL) {
-		kp = xasprintf("%s.slas", path);
-		load_pairs(ld, n, kp, "priority", is_priority, &h->slas);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(map, "service")) != NULL) {
-		kp = xasprintf("%s.service", path);
-		load_string(ld, n, kp, false, &h->service);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(map, "due_field")) != NULL) {
-		kp = xasprintf("%s.due_field", path);
-		load_string(ld, n, kp, true, &h->due_field);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(map, "agent_header")) != NULL) {
-		kp = xasprintf("%s.agent_header", path);
-		load_string(ld, n, kp, true, &h->agent_header);
-		free(kp);
-	}
-	if ((n = hd_ymap_get(map, "ticket_tag")) != NULL) {
-		kp = xasprintf("%s.ticket_tag", path);
-		load_string(ld, n, kp, false, &h->ticket_tag);
-		free(kp);
-	}
+	for (size_t i = 0; i < sizeof(PAIR_KEYS) / sizeof(PAIR_KEYS[0]); i++)
+		if ((n = hd_ymap_get(map, PAIR_KEYS[i].key)) != NULL) {
+			char *kp = xasprintf("%s.%s", path, PAIR_KEYS[i].key);
+			load_pairs(ld, n, kp, PAIR_KEYS[i].keywhat, PAIR_KEYS[i].known,
+				   (struct strvec *)((char *)h + PAIR_KEYS[i].off));
+			free(kp);
+		}
+	for (size_t i = 0; i < sizeof(STRING_KEYS) / sizeof(STRING_KEYS[0]); i++)
+		if ((n = hd_ymap_get(map, STRING_KEYS[i].key)) != NULL) {
+			char *kp = xasprintf("%s.%s", path, STRING_KEYS[i].key);
+			load_string(ld, n, kp, STRING_KEYS[i].header_name,
+				    (char **)((char *)h + STRING_KEYS[i].off));
+			free(kp);
+		}
 	if ((n = hd_ymap_get(map, "relay")) != NULL) {
 		sv_free(&h->relay_cidrs);
 		sv_init(&h->relay_cidrs);
