@@ -268,11 +268,11 @@ char *hd_helpdesk_thread_key(const struct hd_policy *p, const char *team, const 
 		return NULL;
 	tag = h->ticket_tag;
 	tl = strlen(tag);
-	for (s = subject; (s = strchr(s, h->kind == HD_HELPDESK_RT ? '[' : tag[0])) != NULL; s++) {
+	for (s = subject; *s; s++) {
 		const char *q = s;
 		if (h->kind == HD_HELPDESK_RT) {
 			/* [rtname #123] */
-			if (strncasecmp(q + 1, tag, tl) != 0)
+			if (*q != '[' || strncasecmp(q + 1, tag, tl) != 0)
 				continue;
 			q += 1 + tl;
 			while (*q == ' ')
