@@ -9,7 +9,8 @@ our $VERSION = '1.0';
 # "lower-case-name:relaxed-value\r\n", then
 # "x-helpdesk-seal:v=1; k=ID; h=LIST\r\n". Relaxed: CR/LF and white space runs
 # as one space, trimmed. The X-Helpdesk-* headers present (the seal aside)
-# must be exactly those listed, in that order.
+# must be exactly those listed (the milter's verify-seal also checks their
+# order; RT's header store does not keep it).
 
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(decode_base64);
@@ -65,10 +66,19 @@ sub Verify {
     return (undef, 'h= does not end with Message-ID')
         unless @listed && lc($listed[-1]) eq 'message-id';
     pop @listed;
-    my @signed = grep { $_->[0] =~ /^x-helpdesk-/i && lc $_->[0] ne 'x-helpdesk-seal' } @h;
-    return (undef, 'stamps added, removed or reordered after sealing')
-        unless @signed == @listed
-            && !grep { lc $signed[$_][0] ne lc $listed[$_] } 0 .. $#listed;
+    # RT's attachment store does not keep the order of different header
+    # names, so every listed stamp must be present exactly as often as
+    # listed (same-name stamps in their order) and no other stamp may be.
+    my %by_name;
+    push @{ $by_name{ lc $_->[0] } }, $_
+        for grep { $_->[0] =~ /^x-helpdesk-/i && lc $_->[0] ne 'x-helpdesk-seal' } @h;
+    my @signed;
+    for my $name (@listed) {
+        my $next = shift @{ $by_name{ lc $name } || [] };
+        return (undef, "stamp $name removed after sealing") unless $next;
+        push @signed, $next;
+    }
+    return (undef, 'stamps added after sealing') if grep { @$_ } values %by_name;
     my $secret = _key($tag{k}) or return (undef, "unknown seal key '$tag{k}'");
     my ($mid) = grep { lc $_->[0] eq 'message-id' } @h;
     my $text = '';
