@@ -16,6 +16,7 @@
 #include "mime.h"
 #include "net.h"
 #include "seal.h"
+#include "store.h"
 #include "tz.h"
 
 #include <ctype.h>
@@ -293,6 +294,29 @@ char *hd_helpdesk_thread_key(const struct hd_policy *p, const char *team, const 
 		return xasprintf("helpdesk:%s:%s:%.*s", hd_helpdesk_kind_name(h->kind), tag, (int)n, digits);
 	}
 	return NULL;
+}
+
+/* Learn which of our tickets a helpdesk number is, from relay mail. */
+void hd_helpdesk_learn_thread(struct hd_store *s, const struct hd_policy *p, const char *client_ip,
+			      const struct hd_message *msg)
+{
+	const char *ids[1 + HD_HELPDESK_LEARN_REFS];
+	char *key, *ticket = NULL, *err = NULL;
+	size_t n = 0;
+
+	if (s == NULL || hd_helpdesk_for_relay(p, client_ip) == NULL ||
+	    (key = hd_helpdesk_thread_key(p, NULL, client_ip, msg->subject)) == NULL)
+		return;
+	if (msg->in_reply_to)
+		ids[n++] = msg->in_reply_to;
+	for (size_t i = msg->references.n; i > 0 && n < sizeof(ids) / sizeof(ids[0]); i--)
+		ids[n++] = msg->references.v[i - 1];
+	if (n > 0 && hd_store_ticket_by_message(s, ids, n, &ticket, &err) == HD_STORE_OK && ticket &&
+	    hd_store_link_message(s, key, ticket, &err) != HD_STORE_OK)
+		log_warning("helpdesk thread %s -> %s not recorded: %s", key, ticket, err ? err : "store error");
+	free(err);
+	free(ticket);
+	free(key);
 }
 
 /* Seal the stamps. */

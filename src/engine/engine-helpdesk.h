@@ -18,6 +18,7 @@ struct hd_engine_input;
 struct hd_seal_key;
 
 #define HD_HELPDESK_NUMBER_MAX 32	/* digits of a helpdesk ticket number */
+#define HD_HELPDESK_LEARN_REFS 64	/* References looked at to learn a helpdesk number */
 
 /* Inbound for team: list the helpdesk's control namespace for removal
    (every instance, any case), then write its native headers from the
@@ -36,6 +37,14 @@ char *hd_helpdesk_relay_agent(const struct hd_policy *p, const char *client_ip,
    the relay's when the client is one, else the team's. */
 char *hd_helpdesk_thread_key(const struct hd_policy *p, const char *team, const char *client_ip,
 			     const char *subject);
+/* Mail from a helpdesk relay whose subject carries its ticket tag and
+   whose In-Reply-To/References thread to one of our tickets (RT's
+   autoreply, say): remember that the helpdesk number is that ticket, so
+   later mail carrying only the tag threads. Best effort: a store failure is
+   logged, never fails the message. */
+struct hd_store;
+void hd_helpdesk_learn_thread(struct hd_store *s, const struct hd_policy *p, const char *client_ip,
+			      const struct hd_message *msg);
 /* Append X-Helpdesk-Seal over the X-Helpdesk-* headers added and the
    message's Message-ID; nothing when key is NULL. */
 void hd_helpdesk_seal(const struct hd_seal_key *key, const struct hd_message *msg,

@@ -1489,6 +1489,7 @@ int hd_engine_run(const struct hd_engine *e, const struct hd_engine_input *in,
 		/* Out of scope: untouched, but forged X-Helpdesk-* headers still go. */
 		sv_free(&r.v->headers_added);
 		sv_init(&r.v->headers_added);
+		hd_helpdesk_learn_thread(e->store, r.p, in->client_ip, r.msg);
 	}
 	if (rc < 0) {
 		*error_r = r.error ? r.error : xstrdup("internal error");

@@ -4,7 +4,7 @@
 # line; @DIR@ is the dialects folder) run with a config that seals, and
 # NAME.out the exact output (the delivered message, or the verdict). Cases run
 # in the order listed in ORDER below, on one store, so threading by the
-# helpdesk's ticket number is tested too. Every delivered message must pass
+# helpdesk's ticket number (learnt from RT's autoreply) is tested too. Every delivered message must pass
 # `helpdeskctl verify-seal`, and fail it once a stamp is altered. Run with
 # --regen to rewrite the expectations (then review every diff by hand).
 set -u
@@ -13,7 +13,7 @@ bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl/helpdeskctl
 dir=$top/tests/scan/dialects
 regen=no
 [ "${1:-}" = --regen ] && regen=yes
-ORDER="znuny-forged zammad-forged zammad-followup osticket-forged rt-forged rt-agent-reply rt-customer-followup"
+ORDER="znuny-forged zammad-forged zammad-followup osticket-forged rt-forged rt-agent-reply rt-customer-followup rt-autoreply rt-agent-tag-only"
 tmp=$(mktemp -d /tmp/hd-dialects.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 printf 'dialects-test-secret-0123456789\n' > "$tmp/k1.key"
