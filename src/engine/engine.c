@@ -14,6 +14,7 @@
  */
 #include <config.h>
 #include "engine-int.h"
+#include "engine-helpdesk.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,7 @@ static int run_inbound(struct run *r)
 	if (r->opening)
 		hd_engine_decide_sla(r);
 	hd_engine_decide_escalation(r);
+	hd_helpdesk_inbound(r->p, r->team->name, r->msg, r->in, r->opening, r->v);
 	report_limits(r);
 	hd_engine_rec_add(r, "inbound", r->prio ? r->prio->name : NULL, "accept", r->msg->subject,
 			  xasprintf("{\"opening\":%s}", r->opening ? "true" : "false"));
@@ -225,6 +227,13 @@ static int write_store(struct run *r)
 	if (r->msg->message_id && r->ticket && r->v->action != HD_VERDICT_REJECT &&
 	    hd_store_link_message(s, r->msg->message_id, r->ticket, &err) != HD_STORE_OK)
 		goto fail_rb;
+	{	/* the helpdesk's ticket number threads later mail to this ticket */
+		char *hk = hd_helpdesk_thread_key(r->p, r->v->team, r->in->client_ip, r->msg->subject);
+		int lrc = hk && r->ticket ? hd_store_link_message(s, hk, r->ticket, &err) : HD_STORE_OK;
+		free(hk);
+		if (lrc != HD_STORE_OK)
+			goto fail_rb;
+	}
 	if (r->v->direction == HD_DIR_INBOUND && r->ticket &&
 	    hd_engine_thread_record(r, &err) != HD_STORE_OK)
 		goto fail_rb;
@@ -328,11 +337,13 @@ int hd_engine_run(const struct hd_engine *e, const struct hd_engine_input *in,
 	if (rc == 0 && r.v->direction != HD_DIR_OUT_OF_SCOPE) {
 		finish_action(&r);
 		rc = write_store(&r);
+		hd_helpdesk_seal(e->seal, r.msg, r.v);
 	}
 	if (r.v->direction == HD_DIR_OUT_OF_SCOPE) {
 		/* Out of scope: untouched, but forged X-Helpdesk-* headers still go. */
 		sv_free(&r.v->headers_added);
 		sv_init(&r.v->headers_added);
+		hd_helpdesk_learn_thread(e->store, r.p, in->client_ip, r.msg);
 	}
 	if (rc < 0) {
 		*error_r = r.error ? r.error : xstrdup("internal error");

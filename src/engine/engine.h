@@ -18,6 +18,7 @@
 
 struct hd_policy;
 struct hd_store;
+struct hd_seal_key;
 
 struct hd_engine_input {
 	const char *queue_id;		/* for logs and records; may be NULL */
@@ -38,6 +39,7 @@ struct hd_engine {
 	const struct hd_policy *policy;
 	struct hd_store *store;		/* may be NULL: no threads, no approvals */
 	const struct hd_limits *limits;
+	const struct hd_seal_key *seal;	/* NULL: stamps are not sealed */
 };
 
 /* Decide. 0 with *verdict_r, or -1 with *error_r (store down, ...): the

@@ -43,6 +43,8 @@ struct hd_verdict *hd_verdict_new(void)
 	sv_init(&v->headers_removed);
 	sv_init(&v->headers_added);
 	sv_init(&v->recipients_added);
+	sv_init(&v->headers_inserted);
+	sv_init(&v->recipients_removed);
 	return v;
 }
 
@@ -69,6 +71,8 @@ void hd_verdict_deinit(struct hd_verdict **vp)
 	sv_free(&v->headers_removed);
 	sv_free(&v->headers_added);
 	sv_free(&v->recipients_added);
+	sv_free(&v->headers_inserted);
+	sv_free(&v->recipients_removed);
 	for (size_t i = 0; i < v->nfindings; i++)
 		finding_free(&v->findings[i]);
 	free(v->findings);
@@ -170,6 +174,22 @@ static void json_strvec(struct strbuf *sb, const struct strvec *sv)
 	sb_putc(sb, ']');
 }
 
+/* [["name","value"],...] of a name, value, ... vector. */
+static void json_pairs(struct strbuf *sb, const struct strvec *sv)
+{
+	sb_putc(sb, '[');
+	for (size_t i = 0; i + 1 < sv->n; i += 2) {
+		if (i)
+			sb_putc(sb, ',');
+		sb_putc(sb, '[');
+		hd_json_string(sb, sv->v[i]);
+		sb_putc(sb, ',');
+		hd_json_string(sb, sv->v[i + 1]);
+		sb_putc(sb, ']');
+	}
+	sb_putc(sb, ']');
+}
+
 /* Append ,"key":value for an optional string field (omitted when NULL). */
 static void json_opt(struct strbuf *sb, const char *key, const char *val)
 {
@@ -208,17 +228,9 @@ char *hd_verdict_to_json(const struct hd_verdict *v)
 	hd_json_string(&sb, v->agent);
 	sb_puts(&sb, ",\"headers_removed\":");
 	json_strvec(&sb, &v->headers_removed);
-	sb_puts(&sb, ",\"headers_added\":[");
-	for (size_t i = 0; i + 1 < v->headers_added.n; i += 2) {
-		if (i)
-			sb_putc(&sb, ',');
-		sb_putc(&sb, '[');
-		hd_json_string(&sb, v->headers_added.v[i]);
-		sb_putc(&sb, ',');
-		hd_json_string(&sb, v->headers_added.v[i + 1]);
-		sb_putc(&sb, ']');
-	}
-	sb_puts(&sb, "],\"recipients_added\":");
+	sb_puts(&sb, ",\"headers_added\":");
+	json_pairs(&sb, &v->headers_added);
+	sb_puts(&sb, ",\"recipients_added\":");
 	json_strvec(&sb, &v->recipients_added);
 	sb_puts(&sb, ",\"findings\":[");
 	for (size_t i = 0; i < v->nfindings; i++) {
@@ -239,6 +251,14 @@ char *hd_verdict_to_json(const struct hd_verdict *v)
 	}
 	sb_putc(&sb, ']');
 	json_opt(&sb, "hold_reason", v->hold_reason);
+	if (v->headers_inserted.n) {
+		sb_puts(&sb, ",\"headers_inserted\":");
+		json_pairs(&sb, &v->headers_inserted);
+	}
+	if (v->recipients_removed.n) {
+		sb_puts(&sb, ",\"recipients_removed\":");
+		json_strvec(&sb, &v->recipients_removed);
+	}
 	if (v->body)
 		sb_puts(&sb, ",\"body_replaced\":true");
 	sb_putc(&sb, '}');

@@ -33,6 +33,8 @@ struct hd_verdict {
 	struct strvec headers_removed;	/* names as found in the message, one per instance */
 	struct strvec headers_added;	/* name, value, name, value, ... */
 	struct strvec recipients_added;
+	struct strvec headers_inserted;	/* name, value, ...: before every other header (smfi_insheader 0) */
+	struct strvec recipients_removed; /* envelope recipients to delete, as given (smfi_delrcpt) */
 	struct hd_finding *findings;
 	size_t nfindings, findings_cap;
 	char *hold_reason;		/* for smfi_quarantine */

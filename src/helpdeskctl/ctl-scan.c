@@ -14,6 +14,7 @@
 #include "store.h"
 #include "engine.h"
 #include "verdict.h"
+#include "seal.h"
 #include "ctl.h"
 
 #include <errno.h>
@@ -65,6 +66,8 @@ static void print_delivered(const char *data, size_t len, const struct hd_verdic
 	const char *p = data, *end = data + len;
 	bool skipping = false;
 
+	for (size_t i = 0; i + 1 < v->headers_inserted.n; i += 2)
+		printf("%s: %s\n", v->headers_inserted.v[i], v->headers_inserted.v[i + 1]);
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *next = eol ? eol + 1 : end;
@@ -138,6 +141,7 @@ int cmd_scan(int argc, char **argv)
 	struct hd_limits lim;
 	struct hd_netlist *loop = NULL;
 	struct hd_verdict *v = NULL;
+	struct hd_seal_key *seal = NULL;
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
 	int c, rc = 1;
@@ -206,10 +210,16 @@ int cmd_scan(int argc, char **argv)
 	}
 	if ((data = read_all(argv[optind], &len)) == NULL)
 		goto out;
+	if (cfg && cfg->seal_key_file &&
+	    (seal = hd_seal_key_load(cfg->seal_key_id, cfg->seal_key_file, &err)) == NULL) {
+		fprintf(stderr, "helpdeskctl: seal: %s\n", err);
+		rc = 78;
+		goto out;
+	}
 	hd_mime_init();
 	loop = cfg ? NULL : hd_netlist_loopback();
 	{
-		struct hd_engine e = { .policy = p, .store = store, .limits = &lim };
+		struct hd_engine e = { .policy = p, .store = store, .limits = &lim, .seal = seal };
 		struct hd_engine_input in = {
 			.queue_id = "helpdeskctl", .mail_from = from, .rcpts = rcpts, .nrcpts = nrcpts,
 			.auth_user = auth, .client_ip = client_ip,
@@ -244,5 +254,6 @@ out:
 	hd_policy_unref(&p);
 	hd_netlist_deinit(&loop);
 	hd_config_deinit(&cfg);
+	hd_seal_key_free(&seal);
 	return rc;
 }

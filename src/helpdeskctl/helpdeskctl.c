@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "policy.h"
 #include "ctl.h"
+#include "ctl-verify-seal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ static void usage_main(FILE *f)
 		"  audit --store URI [...]  search the audit store\n"
 		"  report --store URI [...] KPI report for a period\n"
 		"  card --policy FILE       print the policy's quick-reference card\n"
+		"  verify-seal [--key-file [ID=]F ...] MSG  check X-Helpdesk-Seal\n"
 		"Run 'helpdeskctl COMMAND --help' for a command's options.\n");
 }
 
@@ -76,6 +78,7 @@ static const struct ctl_command {
 	{ "audit", cmd_audit },
 	{ "report", cmd_report },
 	{ "card", cmd_card },
+	{ "verify-seal", hd_ctl_verify_seal },
 };
 
 /* Run the command named by argv[1]; --help and --version are answered here. */

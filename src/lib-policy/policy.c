@@ -24,7 +24,7 @@
 /* The sections of a policy file. */
 static const char *const TOP_KEYS[] = { "policy", "scope", "calendars", "priorities", "sla",
 					"roles", "agents", "escalation", "tone", "exceptions",
-					"kpis", NULL };
+					"kpis", "helpdesk", NULL };
 
 /* Action names by enum hd_action. */
 static const char *const ACTION_NAMES[] = {
@@ -181,6 +181,7 @@ static void policy_free(struct hd_policy *p)
 		free(p->kpis[j].owner);
 	}
 	free(p->kpis);
+	hd_policy_helpdesk_free(p);
 	free(p);
 }
 
@@ -231,6 +232,8 @@ static struct hd_policy *policy_build(const char *name, const struct hd_ynode *r
 	pl_load_tone(&ld, root);
 	pl_load_exceptions(&ld, root);
 	pl_load_kpis(&ld, root);
+	if (pl_nerrors(&ld) == 0)
+		hd_policy_helpdesk_load(p, name, root, diag);
 	if (pl_nerrors(&ld) > 0) {
 		trim_errors(&ld);
 		policy_free(p);

@@ -178,7 +178,43 @@ struct hd_policy {
 	char *approvals_mailbox;	/* lower-case, may be NULL */
 
 	struct hd_kpi *kpis;		size_t nkpis;
+
+	struct hd_helpdesk *helpdesks;	size_t nhelpdesks; /* helpdesk: [0] = all teams */
 };
+
+/* helpdesk: section (SPEC s.12): the helpdesk behind a team's mailboxes and
+   how our decisions map to its native headers. Loaded by policy-helpdesk.c. */
+enum hd_helpdesk_kind { HD_HELPDESK_NONE = 0, HD_HELPDESK_ZNUNY, HD_HELPDESK_ZAMMAD,
+			HD_HELPDESK_RT, HD_HELPDESK_OSTICKET };
+struct hd_netlist;
+struct hd_helpdesk {
+	char *team;			/* NULL: the entry for every team without its own */
+	enum hd_helpdesk_kind kind;
+	struct strvec priorities;	/* our priority, native value, ... (pairs) */
+	struct strvec queues;		/* team, native queue/group, ... (pairs) */
+	struct strvec addresses;	/* rt: team, RT address or "+extension", ... (pairs) */
+	struct strvec slas;		/* znuny: priority, SLA name, ... (pairs) */
+	char *service;			/* znuny: service name or NULL */
+	char *due_field;		/* znuny dynamic field / zammad attribute for the due time */
+	char *agent_header;		/* header naming the agent on mail from the relay */
+	char *ticket_tag;		/* subject tag prefix: znuny "Ticket#", rt its rtname */
+	struct strvec relay_cidrs;	/* as written */
+	struct hd_netlist *relay;	/* the helpdesk's outgoing relay; NULL: none */
+	int line, column;
+};
+#define HD_HELPDESK_MAX_VALUE 200	/* bytes of a native header value from the policy */
+const char *hd_helpdesk_kind_name(enum hd_helpdesk_kind k);
+/* Load the helpdesk: section of root into p; errors go to diag as
+   file:line:column. Returns the number of errors reported. */
+struct hd_ynode;
+size_t hd_policy_helpdesk_load(struct hd_policy *p, const char *file,
+			       const struct hd_ynode *root, struct hd_diag *diag);
+void hd_policy_helpdesk_free(struct hd_policy *p);
+/* The helpdesk for a team (its own entry, else the all-teams one), or NULL
+   when the team has none or its kind is none. */
+const struct hd_helpdesk *hd_policy_helpdesk(const struct hd_policy *p, const char *team);
+/* Value of key in a pairs vector (case-sensitive key), or NULL. */
+const char *hd_pairs_get(const struct strvec *pairs, const char *key);
 
 /* Load and validate a policy file. Returns NULL when any error was found;
    every error goes to diag as "file:line:column: message". */

@@ -36,8 +36,9 @@ struct cload {
 static const char *const config_keys[] = {
 	"socket", "socket_owner", "socket_group", "socket_mode", "policy", "store",
 	"on_failure", "trusted_networks", "user", "group", "pidfile", "limits",
-	"notify_command", "log", "timeout", NULL
+	"notify_command", "log", "timeout", "seal", NULL
 };
+static const char *const seal_keys[] = { "key_id", "key_file", "previous", NULL };
 static const char *const limits_keys[] = {
 	"message_bytes", "mime_depth", "mime_parts", "header_count", "header_bytes",
 	"text_bytes", "recipients", "body_memory_bytes", "findings", NULL
@@ -485,6 +486,52 @@ static void ctimeout(struct cload *c, const struct hd_ynode *n, struct hd_config
 	cfg->timeout = (int)(v * mult);
 }
 
+/* A seal key file path, relative ones taken from the config's directory. */
+static char *cseal_path(struct cload *c, const char *s)
+{
+	const char *slash = c->file ? strrchr(c->file, '/') : NULL;
+
+	if (s[0] == '/' || slash == NULL)
+		return xstrdup(s);
+	return xasprintf("%.*s/%s", (int)(slash - c->file), c->file, s);
+}
+
+/* seal: { key_id, key_file, previous: { ID: FILE } } (SPEC s.12). The key
+   files are read by the programs; here only the shape is checked. */
+static void cseal(struct cload *c, const struct hd_ynode *n, struct hd_config *cfg)
+{
+	const struct hd_ynode *id, *file, *prev;
+	const char *s;
+
+	if (n == NULL || hd_ynode_is_null(n))
+		return;
+	if (n->type != HD_Y_MAP) {
+		cerr(c, n, "'seal' must be a mapping { key_id: k1, key_file: /etc/helpdesk-milter/seal.key }, not %s",
+		     hd_ynode_type_name(n));
+		return;
+	}
+	c->errors += hd_ymap_check_keys(n, seal_keys, "seal", c->file, c->diag);
+	id = hd_ymap_get(n, "key_id");
+	file = hd_ymap_get(n, "key_file");
+	if (id == NULL || file == NULL) {
+		cerr(c, n, "seal needs both key_id (the name stamped in k=) and key_file (the secret)");
+		return;
+	}
+	if ((s = cscalar(c, id, "seal.key_id")) != NULL)
+		cfg->seal_key_id = xstrdup(s);
+	if ((s = cscalar(c, file, "seal.key_file")) != NULL)
+		cfg->seal_key_file = cseal_path(c, s);
+	prev = hd_ymap_get(n, "previous");
+	if (prev != NULL && prev->type != HD_Y_MAP)
+		cerr(c, prev, "seal.previous must map retired key ids to their files, not %s",
+		     hd_ynode_type_name(prev));
+	for (size_t i = 0; prev != NULL && prev->type == HD_Y_MAP && i < prev->n; i++)
+		if ((s = cscalar(c, prev->items[i], "seal.previous")) != NULL) {
+			sv_push(&cfg->seal_previous, prev->keys[i]->scalar);
+			sv_push_owned(&cfg->seal_previous, cseal_path(c, s));
+		}
+}
+
 /* Resolve a relative policy path against the directory of the config file. */
 static void cresolve(struct hd_config *cfg)
 {
@@ -516,6 +563,7 @@ static struct hd_config *config_defaults(void)
 	cfg->log_facility = xstrdup("mail");
 	cfg->log_level = xstrdup("info");
 	cfg->timeout = HD_CONFIG_DEFAULT_TIMEOUT;
+	sv_init(&cfg->seal_previous);
 	return cfg;
 }
 
@@ -544,6 +592,7 @@ static size_t config_apply(struct cload *c, const struct hd_ynode *root, struct 
 	cnotify(c, hd_ymap_get(root, "notify_command"), cfg);
 	clog_section(c, hd_ymap_get(root, "log"), cfg);
 	ctimeout(c, hd_ymap_get(root, "timeout"), cfg);
+	cseal(c, hd_ymap_get(root, "seal"), cfg);
 	if (cfg->policy == NULL)
 		cerr(c, hd_ymap_get(root, "policy"), "'policy' must name the policy file");
 	if (cfg->store == NULL)
@@ -642,6 +691,9 @@ void hd_config_deinit(struct hd_config **cp)
 	sv_free(&c->notify_command);
 	free(c->log_facility);
 	free(c->log_level);
+	free(c->seal_key_id);
+	free(c->seal_key_file);
+	sv_free(&c->seal_previous);
 	free(c);
 	*cp = NULL;
 }

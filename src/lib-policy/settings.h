@@ -30,6 +30,8 @@ struct hd_config {
 	char *log_facility;		/* default mail */
 	char *log_level;		/* default info */
 	int timeout;			/* libmilter timeout, seconds */
+	char *seal_key_id, *seal_key_file; /* seal: current key; NULL: no seal */
+	struct strvec seal_previous;	/* seal.previous: key id, file, ... (verify only) */
 };
 
 /* Named limits of the loader. */

@@ -15,6 +15,7 @@
 #ifndef HD_MILTER_INT_H
 #define HD_MILTER_INT_H
 
+#include "seal.h"
 #include "settings.h"
 #include "policy.h"
 #include "store.h"
@@ -58,6 +59,7 @@ struct runtime {
 	atomic_int refs;
 	struct hd_config *cfg;
 	struct hd_policy *policy;
+	struct hd_seal_key *seal;	/* seal.key_file loaded; NULL: no seal */
 };
 
 /* One message being received. */

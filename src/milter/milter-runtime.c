@@ -106,6 +106,20 @@ struct runtime *runtime_load(struct hd_diag *d)
 	atomic_init(&rt->refs, 1);
 	rt->cfg = cfg;
 	rt->policy = policy;
+	if (cfg->seal_key_file != NULL) {
+		char *err = NULL;
+
+		rt->seal = hd_seal_key_load(cfg->seal_key_id, cfg->seal_key_file, &err);
+		if (rt->seal == NULL) {
+			hd_diag_add(d, cfg->file ? cfg->file : "config", 1, 1, "seal: %s", err);
+			free(err);
+			hd_policy_unref(&rt->policy);
+			hd_config_deinit(&rt->cfg);
+	hd_seal_key_free(&rt->seal);
+			free(rt);
+			return NULL;
+		}
+	}
 	return rt;
 }
 

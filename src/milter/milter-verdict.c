@@ -253,6 +253,28 @@ sfsistat fail_action(SMFICTX *ctx, const struct msg *m, const char *reason)
 	return SMFIS_ACCEPT;
 }
 
+/* Helpdesk dialects: headers the helpdesk must find first (inserted at the
+   top, last one first so they keep their order), recipients rerouted. */
+static bool apply_helpdesk(SMFICTX *ctx, const struct msg *m, const struct hd_verdict *v)
+{
+	for (size_t i = v->headers_inserted.n; i >= 2; i -= 2) {
+		char *val = header_value(v->headers_inserted.v[i - 1]);
+		int rc = smfi_insheader(ctx, 0, v->headers_inserted.v[i - 2], val);
+
+		free(val);
+		if (rc != MI_SUCCESS) {
+			log_error("%s: cannot insert header %s", qid(m), v->headers_inserted.v[i - 2]);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < v->recipients_removed.n; i++)
+		if (smfi_delrcpt(ctx, v->recipients_removed.v[i]) != MI_SUCCESS) {
+			log_error("%s: cannot remove recipient %s", qid(m), v->recipients_removed.v[i]);
+			return false;
+		}
+	return true;
+}
+
 /* Apply a verdict; returns the libmilter status. */
 sfsistat apply_verdict(SMFICTX *ctx, struct msg *m, const struct hd_verdict *v)
 {
@@ -282,6 +304,7 @@ sfsistat apply_verdict(SMFICTX *ctx, struct msg *m, const struct hd_verdict *v)
 		}
 		free(val);
 	}
+	ok = ok && apply_helpdesk(ctx, m, v);
 	for (size_t i = 0; ok && i < v->recipients_added.n; i++) {
 		char *r = xasprintf("<%s>", v->recipients_added.v[i]);
 

@@ -99,7 +99,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT |
-				      SMFIF_QUARANTINE | SMFIF_CHGBODY;
+				      SMFIF_QUARANTINE | SMFIF_CHGBODY | SMFIF_DELRCPT;
 	/* DATA is not skipped: Postfix sends the DATA-stage macros anyway, and
 	   without a command after them its next small write waits on Nagle for
 	   our delayed ACK (~40 ms a message on an inet socket). */
@@ -322,6 +322,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	e.policy = m->rt->policy;
 	e.store = store;
 	e.limits = &m->rt->cfg->limits;
+	e.seal = m->rt->seal;
 	rc = hd_engine_run(&e, &in, &v, &error);
 	engine_release(est);
 	if (rc != 0 || v == NULL) {
@@ -375,7 +376,8 @@ static sfsistat mlfi_close(SMFICTX *ctx)
 struct smfiDesc milter_desc = {
 	.xxfi_name = HD_MILTER_NAME,
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_QUARANTINE | SMFIF_CHGBODY,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_QUARANTINE | SMFIF_CHGBODY |
+		      SMFIF_DELRCPT,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_helo = NULL,
 	.xxfi_envfrom = mlfi_envfrom,

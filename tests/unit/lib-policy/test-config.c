@@ -165,6 +165,37 @@ START_TEST(test_unknown_keys)
 }
 END_TEST
 
+START_TEST(test_seal)
+{
+	struct hd_diag d;
+	struct hd_config *c;
+
+	c = load("seal: { key_id: k2, key_file: keys/k2.key, previous: { k1: /etc/hm/k1.key } }\n", &d);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->seal_key_id, "k2");
+	ck_assert_str_eq(c->seal_key_file, "/etc/hm/keys/k2.key");	/* relative to the config */
+	ck_assert_uint_eq(c->seal_previous.n, 2);
+	ck_assert_str_eq(c->seal_previous.v[0], "k1");
+	ck_assert_str_eq(c->seal_previous.v[1], "/etc/hm/k1.key");
+	hd_config_deinit(&c);
+	hd_diag_free(&d);
+	c = load("socket: unix:/tmp/s\n", &d);
+	ck_assert_ptr_null(c->seal_key_file);	/* default: no seal */
+	hd_config_deinit(&c);
+	hd_diag_free(&d);
+
+	load_bad("seal: { key_id: k1 }\n", &d);
+	assert_diag(&d, "/etc/hm/test.yaml:1:7: ", "seal needs both key_id");
+	hd_diag_free(&d);
+	load_bad("seal: { key_id: k1, key_file: /k, keyfile: /x }\n", &d);
+	assert_diag(&d, "/etc/hm/test.yaml:1:35: ", "did you mean 'key_file'");
+	hd_diag_free(&d);
+	load_bad("seal: /etc/k\n", &d);
+	assert_diag(&d, "/etc/hm/test.yaml:1:7: ", "'seal' must be a mapping");
+	hd_diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_bad_values)
 {
 	struct hd_diag d;
@@ -317,6 +348,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_unknown_keys);
+	tcase_add_test(tc, test_seal);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_file);
