@@ -52,8 +52,9 @@ struct run {
 	size_t nrecs;
 	struct hd_exception *excs;	/* exceptions to insert */
 	size_t nexcs;
-	struct { char *id; char *approver; } *decisions;	/* approvals to record */
+	struct { char *id; char *approver; char *detail; } *decisions;	/* approvals to record */
 	size_t ndecisions;
+	struct strvec consumes;		/* approved exceptions this reply uses up when sent */
 	enum hd_action strongest;	/* strongest finding action so far */
 	char *error;			/* why the run failed (store down, ...) */
 };

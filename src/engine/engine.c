@@ -215,6 +215,7 @@ static int write_store(struct run *r)
 {
 	struct hd_store *s = r->e->store;
 	char *err = NULL;
+	bool sent = r->v->action == HD_VERDICT_ACCEPT || r->v->action == HD_VERDICT_HOLD;
 
 	if (s == NULL)
 		return 0;
@@ -231,10 +232,34 @@ static int write_store(struct run *r)
 	for (size_t i = 0; i < r->nexcs; i++)
 		if (hd_store_exception_add(s, &r->excs[i], &err) != HD_STORE_OK)
 			goto fail_rb;
-	for (size_t i = 0; i < r->ndecisions; i++)
+	for (size_t i = 0; i < r->ndecisions; i++) {
+		struct hd_record why = {
+			.queue_id = r->in->queue_id, .message_id = r->msg->message_id,
+			.text = "approved", .detail = r->decisions[i].detail,
+			.policy_name = r->p->name, .policy_version = r->p->version,
+		};
 		if (hd_store_exception_decide(s, r->decisions[i].id, "approved", r->decisions[i].approver,
-					      r->in->received, &err) != HD_STORE_OK)
+					      r->in->received, &why, &err) != HD_STORE_OK)
 			goto fail_rb;
+	}
+	/* An approval allows one send (SPEC s.6): used up only when the reply
+	   goes out, and only once even when two copies race. */
+	for (size_t i = 0; i < r->consumes.n && sent; i++) {
+		struct hd_record why = {
+			.queue_id = r->in->queue_id, .message_id = r->msg->message_id,
+			.text = "approval used by this send",
+			.policy_name = r->p->name, .policy_version = r->p->version,
+		};
+		int crc = hd_store_exception_consume(s, r->consumes.v[i], r->agent->address,
+						     r->in->received, &why, &err);
+		if (crc == HD_STORE_ERROR)
+			goto fail_rb;
+		if (crc == HD_STORE_NOT_FOUND) {
+			err = xasprintf("approval %s was used by another send meanwhile; "
+					"send the reply again", r->consumes.v[i]);
+			goto fail_rb;
+		}
+	}
 	for (size_t i = 0; i < r->nrecs; i++) {
 		struct hd_record rec = {
 			.at = r->in->received, .kind = r->recs[i].kind, .queue_id = r->in->queue_id,
@@ -284,8 +309,10 @@ static void run_free(struct run *r)
 	for (size_t i = 0; i < r->ndecisions; i++) {
 		free(r->decisions[i].id);
 		free(r->decisions[i].approver);
+		free(r->decisions[i].detail);
 	}
 	free(r->decisions);
+	sv_free(&r->consumes);
 }
 
 /* Decide one message. */

@@ -317,6 +317,21 @@ START_TEST(authority_and_approval)
 	ck_assert(strncmp(added(v, "X-Helpdesk-Authority"), "approved; ", 10) == 0);
 	hd_verdict_deinit(&v);
 
+	/* The approval was for that one send (SPEC s.6): the same reply again,
+	   here to another recipient, needs a new approval under a new id. */
+	v = run(reply, "alice@support.example.com", "other@example.net", "alice@support.example.com",
+		"2026-11-30T11:16:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	f = finding_of(v, "authority");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(strncmp(f->id, "EXC-", 4) == 0);
+	ck_assert_str_ne(f->id, exc);
+	hd_verdict_deinit(&v);
+	v = run(reply, "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-12-03T09:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	hd_verdict_deinit(&v);
+
 	/* A bigger amount is a different reply and needs its own approval. */
 	v = run("Subject: Re: Refund\nReferences: <r0@example.net>\n\nI refunded $240.\n",
 		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
@@ -325,6 +340,72 @@ START_TEST(authority_and_approval)
 	hd_verdict_deinit(&v);
 	free(exc);
 	free(approve);
+}
+END_TEST
+
+/* Record callback counting approval records and keeping their ticket. */
+static bool approval_row(const struct hd_audit_row *row, void *ctx)
+{
+	char **ticket_r = ctx;
+
+	if (row->action != NULL && strcmp(row->action, "approve") == 0) {
+		free(*ticket_r);
+		*ticket_r = xstrdup(row->ticket ? row->ticket : "(none)");
+	}
+	return true;
+}
+
+/* Only a whole "approve EXC-..." command line approves; the approval is
+   chained under the ticket it approves. */
+START_TEST(approval_whole_line)
+{
+	const char *reply = "Subject: Re: Refund\nReferences: <w0@example.net>\n\n"
+			    "I have issued a refund of $200.00 to your card.\n";
+	struct hd_verdict *v = run(reply, "alice@support.example.com", "pat@example.net",
+				   "alice@support.example.com", "2026-11-30T11:00:00Z");
+	const char *not_approvals[] = {
+		"I do NOT approve %s\n", "disapprove %s\n", "Please don't approve %s yet.\n",
+		"approve %s once the customer confirms\n", "> approve %s\n",
+	};
+	struct hd_audit_filter af = { .kind = "approval" };
+	char *exc, *ticket, *msg, *chained = NULL, *err = NULL;
+
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	exc = xstrdup(finding_of(v, "authority")->id);
+	ticket = xstrdup(added(v, "X-Helpdesk-Ticket"));
+	hd_verdict_deinit(&v);
+	for (size_t i = 0; i < sizeof(not_approvals) / sizeof(not_approvals[0]); i++) {
+		char *line = xasprintf(not_approvals[i], exc);
+
+		msg = xasprintf("Subject: about %s\n\n%s", exc, line);
+		v = run(msg, "dave@support.example.com", "approvals@support.example.com",
+			"dave@support.example.com", "2026-11-30T11:05:00Z");
+		ck_assert_msg(v->action == HD_VERDICT_REJECT, "approved by: %s", line);
+		hd_verdict_deinit(&v);
+		free(msg);
+		free(line);
+		v = run(reply, "alice@support.example.com", "pat@example.net",
+			"alice@support.example.com", "2026-11-30T11:06:00Z");
+		ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+		hd_verdict_deinit(&v);
+	}
+	msg = xasprintf("Subject: ok\n\nFine by me.\n\n  Approve: %s.\n", exc);
+	v = run(msg, "dave@support.example.com", "approvals@support.example.com",
+		"dave@support.example.com", "2026-11-30T11:10:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_str_eq(finding_of(v, "approval")->id, exc);
+	hd_verdict_deinit(&v);
+	ck_assert_int_eq(hd_store_audit(store, &af, approval_row, &chained, &err), HD_STORE_OK);
+	ck_assert_ptr_nonnull(chained);
+	ck_assert_str_eq(chained, ticket);
+	v = run(reply, "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T11:15:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	hd_verdict_deinit(&v);
+	free(chained);
+	free(msg);
+	free(ticket);
+	free(exc);
 }
 END_TEST
 
@@ -423,6 +504,7 @@ int main(void)
 	tcase_add_test(tc, outbound_tone);
 	tcase_add_test(tc, thread_and_first_response);
 	tcase_add_test(tc, authority_and_approval);
+	tcase_add_test(tc, approval_whole_line);
 	tcase_add_test(tc, exception_tiers_and_handoff);
 	tcase_add_test(tc, exception_line_removed_before_delivery);
 	suite_add_tcase(s, tc);
