@@ -806,6 +806,17 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	}
 	if (len == 0)
 		mime_note(&ctx, MN_EMPTY, false, "the message is empty");
+	/* Bound the parts before GMime builds its tree (mime-cut.c). */
+	if (len > 0) {
+		size_t cut = hd_mime_parts_cut(data, len, ctx.lim.mime_parts);
+
+		if (cut < len) {
+			mime_note(&ctx, MN_PARTS, true,
+				  "MIME part limit %zu reached; further parts not inspected",
+				  ctx.lim.mime_parts);
+			len = cut;
+		}
+	}
 
 	ctx.opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_rfc2047_compliance_mode(ctx.opts, GMIME_RFC_COMPLIANCE_LOOSE);

@@ -42,6 +42,14 @@ struct hd_message {
 	bool truncated;		/* something was not inspected because of a limit */
 };
 
+/* Longest boundary the part pre-pass (mime-cut.c) matches (RFC 2046: 70). */
+#define HD_MIME_BOUNDARY_MAX 200
+/* Boundaries declared beyond two per allowed part (text may mention some). */
+#define HD_MIME_BOUNDARY_SLACK 16
+/* Bytes of a raw message to hand GMime so that it builds at most about
+   max_parts parts: len when within the limit, else the offset of the
+   delimiter line (or boundary declaration) that goes past it. Linear. */
+size_t hd_mime_parts_cut(const char *data, size_t len, size_t max_parts);
 /* Parse a message from memory. Never returns NULL: malformed input yields a
    message with what could be read and a note. */
 struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim);
