@@ -47,12 +47,26 @@ void hd_engine_put_quoted(struct strbuf *sb, const char *s)
 
 	sb_putc(sb, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p && n < HD_DETAIL_TEXT_MAX; p++, n++) {
+		/* never cut a UTF-8 sequence in two: stop before one that does not fit */
+		size_t seq = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+
+		if (n + seq > HD_DETAIL_TEXT_MAX)
+			break;
 		if (*p < 0x20 || *p == '"' || *p == '\\' || *p == 0x7f)
 			sb_putc(sb, ' ');
 		else
 			sb_putc(sb, (char)*p);
 	}
 	sb_putc(sb, '"');
+}
+
+/* Append s (may be NULL) with every control character as a space: what a
+   sender wrote (a subject with CR, LF, ESC) must not shape the lines of a
+   notice that notify_command reads. */
+static void put_printable(struct strbuf *sb, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p; p++)
+		sb_putc(sb, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
 }
 
 /* Add a finding with an action and keep the strongest action. */
@@ -194,12 +208,17 @@ static void finish_action(struct run *r)
 		struct strbuf n;
 		bool any = false;
 		sb_init(&n);
-		sb_printf(&n, "Your message \"%s\" on ticket %s was flagged under %s v%s:\n", r->msg->subject,
+		sb_puts(&n, "Your message \"");
+		put_printable(&n, r->msg->subject);
+		sb_printf(&n, "\" on ticket %s was flagged under %s v%s:\n",
 			  r->ticket ? r->ticket : "-", r->p->name, r->p->version);
 		for (size_t i = 0; i < v->nfindings; i++)
 			if (v->findings[i].action && strcmp(v->findings[i].action, "notify") == 0) {
-				sb_printf(&n, "- \"%s\" (rule %s): %s\n", v->findings[i].text, v->findings[i].rule,
-					  v->findings[i].suggest ? v->findings[i].suggest : "");
+				sb_puts(&n, "- \"");
+				put_printable(&n, v->findings[i].text);
+				sb_printf(&n, "\" (rule %s): ", v->findings[i].rule);
+				put_printable(&n, v->findings[i].suggest);
+				sb_putc(&n, '\n');
 				any = true;
 			}
 		if (any) {
@@ -288,7 +307,6 @@ static void run_free(struct run *r)
 {
 	hd_message_deinit(&r->msg);
 	free(r->sender);
-	free(r->from_addr);
 	free(r->alltext);
 	hd_normtext_deinit(&r->nall);
 	hd_normtext_deinit(&r->nsubject);
@@ -335,7 +353,6 @@ int hd_engine_run(const struct hd_engine *e, const struct hd_engine_input *in,
 	r.msg = in->data ? hd_message_parse(in->data, in->len, e->limits)
 			 : hd_message_parse_fd(in->fd, e->limits);
 	r.sender = addr_normalise(in->mail_from);
-	r.from_addr = hd_engine_from_address(r.msg->from);
 	hd_engine_list_forged_headers(&r);
 
 	r.agent = hd_engine_find_agent(&r);

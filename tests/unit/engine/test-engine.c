@@ -13,6 +13,7 @@
 #include "store.h"
 #include "mime.h"
 #include "engine.h"
+#include "engine-int.h"	/* hd_engine_put_quoted */
 
 static struct hd_policy *pol;
 static struct hd_store *store;
@@ -228,6 +229,14 @@ START_TEST(thread_and_first_response)
 	ck_assert_ptr_null(added(v, "X-Helpdesk-First-Response-Due"));
 	hd_verdict_deinit(&v);
 
+	/* An agent mail on the thread to a colleague is no response to the customer. */
+	v = run("Subject: Re: Invoice\nMessage-ID: <a0@support.example.com>\nReferences: <t1@example.net>\n\n"
+		"Bob, can you look at this one?\n", "alice@support.example.com", "bob@support.example.com",
+		"alice@support.example.com", "2026-12-01T09:00:00Z");
+	ck_assert_str_eq(added(v, "X-Helpdesk-Ticket"), ticket);
+	ck_assert_ptr_null(added(v, "X-Helpdesk-First-Response"));
+	hd_verdict_deinit(&v);
+
 	/* Alice answers Tuesday 10:00: 1.5h + 1h = 2h30m of business time, target 8h: met. */
 	v = run("Subject: Re: Invoice\nMessage-ID: <a1@support.example.com>\nIn-Reply-To: <t2@example.net>\n"
 		"References: <t1@example.net> <t2@example.net>\n\nWe are fixing it today.\n",
@@ -409,6 +418,47 @@ START_TEST(approval_whole_line)
 }
 END_TEST
 
+/* The notice for notify_command carries no control character of the
+   sender's subject: one line per finding, nothing else. */
+START_TEST(notify_text_has_no_controls)
+{
+	struct hd_verdict *v = run("Subject: =?utf-8?q?Re:_x=0D=0A-_\"forged\"_(rule_x):_y=1B[31m?=\n\n"
+				   "Sorry, rules are rules.\n", "bob@support.example.com", "pat@example.net",
+				   "bob@support.example.com", "2026-11-30T11:00:00Z");
+	size_t lines = 0;
+
+	ck_assert_ptr_nonnull(v->notify_text);
+	for (const unsigned char *p = (const unsigned char *)v->notify_text; *p; p++) {
+		ck_assert_msg(*p >= 0x20 || *p == '\n', "control 0x%02x in the notice", *p);
+		lines += *p == '\n';
+	}
+	ck_assert_uint_eq(lines, 2);	/* the heading and one finding */
+	ck_assert_ptr_nonnull(strstr(v->notify_text, "Re: x  - \"forged\""));
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+/* Matched text quoted into a header is cut on a UTF-8 boundary. */
+START_TEST(quoted_detail_keeps_utf8)
+{
+	struct strbuf sb;
+	struct strbuf in;
+
+	sb_init(&in);
+	sb_putc(&in, 'a');
+	for (int i = 0; i < 60; i++)
+		sb_puts(&in, "\xc3\xa9");	/* e-acute: two bytes */
+	sb_init(&sb);
+	hd_engine_put_quoted(&sb, in.s);
+	/* 'a' and 39 whole characters fit in 80 bytes; half of the 40th does not */
+	ck_assert_uint_eq(sb.len, 2 + 1 + 39 * 2);
+	ck_assert(sb.s[sb.len - 1] == '"');
+	ck_assert((unsigned char)sb.s[sb.len - 2] == 0xa9);
+	sb_free(&sb);
+	sb_free(&in);
+}
+END_TEST
+
 START_TEST(exception_tiers_and_handoff)
 {
 	/* Tier 2 under refund-window: reps may grant it themselves. */
@@ -505,6 +555,8 @@ int main(void)
 	tcase_add_test(tc, thread_and_first_response);
 	tcase_add_test(tc, authority_and_approval);
 	tcase_add_test(tc, approval_whole_line);
+	tcase_add_test(tc, notify_text_has_no_controls);
+	tcase_add_test(tc, quoted_detail_keeps_utf8);
 	tcase_add_test(tc, exception_tiers_and_handoff);
 	tcase_add_test(tc, exception_line_removed_before_delivery);
 	suite_add_tcase(s, tc);
