@@ -777,6 +777,7 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 {
 	struct hd_message *m = xcalloc(1, sizeof(*m));
 	struct mime_ctx ctx;
+	char *hcut = NULL;	/* data without the headers past the limit */
 
 	hd_mime_init();
 	memset(&ctx, 0, sizeof(ctx));
@@ -806,9 +807,19 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	}
 	if (len == 0)
 		mime_note(&ctx, MN_EMPTY, false, "the message is empty");
-	/* Bound the parts before GMime builds its tree (mime-cut.c). */
+	/* Bound the headers and parts before GMime builds them (mime-cut.c). */
 	if (len > 0) {
-		size_t cut = hd_mime_parts_cut(data, len, ctx.lim.mime_parts);
+		size_t cut;
+
+		hcut = hd_mime_headers_cut(data, len, ctx.lim.header_count, &cut);
+		if (hcut != NULL) {
+			mime_note(&ctx, MN_HEADER_COUNT, true,
+				  "header limit %zu reached; further headers not inspected",
+				  ctx.lim.header_count);
+			data = hcut;
+			len = cut;
+		}
+		cut = hd_mime_parts_cut(data, len, ctx.lim.mime_parts);
 
 		if (cut < len) {
 			mime_note(&ctx, MN_PARTS, true,
@@ -844,6 +855,7 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	mime_thread_fields(&ctx);
 	g_mime_parser_options_free(ctx.opts);
 	sv_free(&ctx.charsets_noted);
+	free(hcut);
 	return m;
 }
 

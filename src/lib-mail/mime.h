@@ -50,6 +50,11 @@ struct hd_message {
    max_parts parts: len when within the limit, else the offset of the
    delimiter line (or boundary declaration) that goes past it. Linear. */
 size_t hd_mime_parts_cut(const char *data, size_t len, size_t max_parts);
+/* A copy of a raw message whose top-level header block has more than
+   max_headers fields, without the fields past that limit except the ones
+   that say how to read the body (Content-Type, Content-Transfer-Encoding,
+   MIME-Version); NULL when the message is within the limit. Linear. */
+char *hd_mime_headers_cut(const char *data, size_t len, size_t max_headers, size_t *len_r);
 /* Parse a message from memory. Never returns NULL: malformed input yields a
    message with what could be read and a note. */
 struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim);

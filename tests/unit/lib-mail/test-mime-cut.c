@@ -141,6 +141,77 @@ START_TEST(test_flood_cost_bounded)
 }
 END_TEST
 
+/* A message of n forged headers, then a multipart body of two text parts. */
+static char *header_flood(size_t n, size_t *len_r)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, "From: a@example.net\nSubject: headers\n");
+	for (size_t i = 0; i < n; i++)
+		sb_printf(&sb, "X-Helpdesk-%zu: x\n\tfolded\n", i);
+	sb_puts(&sb, "MIME-Version: 1.0\nContent-Type : multipart/mixed; boundary=b\n\n"
+		"--b\nContent-Type: text/plain\n\nfirst\n--b\nContent-Type: text/plain\n\nsecond\n--b--\n");
+	*len_r = sb.len;
+	return sb_steal(&sb);
+}
+
+START_TEST(test_header_flood_cut)
+{
+	struct hd_limits lim;
+	size_t len, clen;
+	char *data = header_flood(3000, &len), *cut;
+	struct hd_message *m;
+
+	ck_assert_ptr_null(hd_mime_headers_cut(data, len, 5000, &clen));
+	cut = hd_mime_headers_cut(data, len, 1000, &clen);
+	ck_assert_ptr_nonnull(cut);
+	ck_assert_uint_lt(clen, len);
+	/* the fields that say how to read the body survive, the body is whole */
+	ck_assert_ptr_nonnull(strstr(cut, "\nContent-Type : multipart/mixed; boundary=b\n\n--b\n"));
+	ck_assert_ptr_nonnull(strstr(cut, "X-Helpdesk-997: x\n\tfolded\n"));
+	ck_assert_ptr_null(strstr(cut, "X-Helpdesk-998:"));
+	free(cut);
+	hd_limits_init(&lim);
+	m = hd_message_parse(data, len, &lim);
+	ck_assert(m->truncated);
+	ck_assert_uint_eq(m->nheaders, lim.header_count);
+	ck_assert_uint_eq(m->nparts, 2);
+	ck_assert_str_eq(m->parts[1].text, "second");
+	hd_message_deinit(&m);
+	free(data);
+}
+END_TEST
+
+/* GMime used to build every header before the count limit applied. */
+START_TEST(test_header_flood_cost_bounded)
+{
+	struct hd_limits lim;
+	size_t small_len, big_len;
+	char *small = header_flood(1000, &small_len), *big = header_flood(100000, &big_len);
+	struct hd_message *m;
+	double t0, t_small, t_big;
+
+	hd_limits_init(&lim);
+	t0 = cpu_now();
+	for (int i = 0; i < 3; i++) {
+		m = hd_message_parse(small, small_len, &lim);
+		hd_message_deinit(&m);
+	}
+	t_small = cpu_now() - t0;
+	t0 = cpu_now();
+	for (int i = 0; i < 3; i++) {
+		m = hd_message_parse(big, big_len, &lim);
+		hd_message_deinit(&m);
+	}
+	t_big = cpu_now() - t0;
+	ck_assert_msg(t_big < 20 * t_small + 0.05,
+		      "100k headers took %.3f s, 1k headers %.3f s", t_big, t_small);
+	free(small);
+	free(big);
+}
+END_TEST
+
 /* The suite. */
 static Suite *mime_cut_suite(void)
 {
@@ -152,6 +223,8 @@ static Suite *mime_cut_suite(void)
 	tcase_add_test(tc, test_cut_too_many_declarations);
 	tcase_add_test(tc, test_flood_is_partial);
 	tcase_add_test(tc, test_flood_cost_bounded);
+	tcase_add_test(tc, test_header_flood_cut);
+	tcase_add_test(tc, test_header_flood_cost_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
