@@ -228,7 +228,8 @@ int hd_engine_decide_authority(struct run *r)
 			continue;
 		n = hd_amount_scan(tp->agent_text ? tp->agent_text : "", r->p->currency, &a);
 		amts = xrealloc(amts, (namts + n + 1) * sizeof(*amts));
-		memcpy(amts + namts, a, n * sizeof(*a));
+		if (n > 0)	/* a is NULL then: memcpy(x, NULL, 0) is undefined */
+			memcpy(amts + namts, a, n * sizeof(*a));
 		namts += n;
 		free(a);
 	}
