@@ -94,7 +94,12 @@ size_t hd_mime_parts_cut(const char *data, size_t len, size_t max_parts)
 	/* A multipart and its boundary are one part: more boundaries than
 	   parts allowed (with room for ones only mentioned in text) is too many. */
 	size_t max_set = max_parts * 2 + HD_MIME_BOUNDARY_SLACK;
-	size_t parts = 1, cut = len;	/* the message itself is a part */
+	/* Lines that begin with "--" but are no delimiter of a declared
+	   boundary: a boundary in a form not read here (RFC 2231 continuations)
+	   still needs one such line per part, so past this many the rest is
+	   not parsed either. */
+	size_t max_dashes = max_parts * HD_MIME_DASH_LINES_PER_PART + HD_MIME_BOUNDARY_SLACK;
+	size_t parts = 1, dashes = 0, cut = len;	/* the message itself is a part */
 	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
 	for (const char *line = data, *end = data + len; line < end;) {
@@ -102,7 +107,7 @@ size_t hd_mime_parts_cut(const char *data, size_t len, size_t max_parts)
 		const char *next = nl != NULL ? nl + 1 : end;
 
 		if (next - line > 2 && line[0] == '-' && line[1] == '-' &&
-		    cut_is_delimiter(set, line, next) && ++parts > max_parts) {
+		    (cut_is_delimiter(set, line, next) ? ++parts > max_parts : ++dashes > max_dashes)) {
 			cut = (size_t)(line - data);
 			break;
 		}

@@ -46,9 +46,13 @@ struct hd_message {
 #define HD_MIME_BOUNDARY_MAX 200
 /* Boundaries declared beyond two per allowed part (text may mention some). */
 #define HD_MIME_BOUNDARY_SLACK 16
+/* Other lines beginning with "--" allowed per part before the rest is cut
+   (signatures, "-----Original Message-----", undeclared boundaries). */
+#define HD_MIME_DASH_LINES_PER_PART 4
 /* Bytes of a raw message to hand GMime so that it builds at most about
    max_parts parts: len when within the limit, else the offset of the
-   delimiter line (or boundary declaration) that goes past it. Linear. */
+   delimiter line (or boundary declaration, or other "--" line) that goes
+   past it. Linear. */
 size_t hd_mime_parts_cut(const char *data, size_t len, size_t max_parts);
 /* A copy of a raw message whose top-level header block has more than
    max_headers fields, without the fields past that limit except the ones

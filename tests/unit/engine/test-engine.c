@@ -372,9 +372,10 @@ START_TEST(approval_whole_line)
 			    "I have issued a refund of $200.00 to your card.\n";
 	struct hd_verdict *v = run(reply, "alice@support.example.com", "pat@example.net",
 				   "alice@support.example.com", "2026-11-30T11:00:00Z");
-	const char *not_approvals[] = {
-		"I do NOT approve %s\n", "disapprove %s\n", "Please don't approve %s yet.\n",
-		"approve %s once the customer confirms\n", "> approve %s\n",
+	static const struct { const char *before, *after; } not_approvals[] = {
+		{ "I do NOT approve ", "\n" }, { "disapprove ", "\n" },
+		{ "Please don't approve ", " yet.\n" },
+		{ "approve ", " once the customer confirms\n" }, { "> approve ", "\n" },
 	};
 	struct hd_audit_filter af = { .kind = "approval" };
 	char *exc, *ticket, *msg, *chained = NULL, *err = NULL;
@@ -384,7 +385,7 @@ START_TEST(approval_whole_line)
 	ticket = xstrdup(added(v, "X-Helpdesk-Ticket"));
 	hd_verdict_deinit(&v);
 	for (size_t i = 0; i < sizeof(not_approvals) / sizeof(not_approvals[0]); i++) {
-		char *line = xasprintf(not_approvals[i], exc);
+		char *line = xasprintf("%s%s%s", not_approvals[i].before, exc, not_approvals[i].after);
 
 		msg = xasprintf("Subject: about %s\n\n%s", exc, line);
 		v = run(msg, "dave@support.example.com", "approvals@support.example.com",

@@ -77,6 +77,17 @@ START_TEST(test_cut_counts_declared_boundaries)
 	ck_assert_uint_eq(hd_mime_parts_cut(msg, len, 4), (size_t)(third - msg));
 	/* no boundary declared: nothing is a delimiter */
 	ck_assert_uint_eq(hd_mime_parts_cut("a\n--x\n--x\n", 10, 1), 10);
+	/* ... but past 4 per part (+16) other "--" lines, the rest is cut too */
+	{
+		struct strbuf sb;
+
+		sb_init(&sb);
+		for (int i = 0; i < 100; i++)
+			sb_puts(&sb, "--undeclared\nx\n");
+		ck_assert_uint_eq(hd_mime_parts_cut(sb.s, sb.len, 100), sb.len);
+		ck_assert_uint_eq(hd_mime_parts_cut(sb.s, sb.len, 10), (4 * 10 + 16) * 15);
+		sb_free(&sb);
+	}
 }
 END_TEST
 
