@@ -1,6 +1,7 @@
 /*
- * engine-approval - "approve EXC-..." lines in an approver's own words, in
- * a mail sent only to the approvals mailbox. Each id is checked against the
+ * engine-approval - "approve EXC-..." command lines in an approver's own
+ * words, in a mail sent only to the approvals mailbox: the whole line is
+ * the command, never a phrase that merely contains it. Each id is checked against the
  * store and the approver's role; any refusal refuses the whole mail (all or
  * nothing). Approvers are identified by SMTP AUTH only (SPEC s.6). Must
  * never let an agent approve their own exception or one above their limit.
@@ -12,10 +13,60 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define HD_APPROVE_IDS_MAX 32		/* exception ids approved by one mail */
 
-/* Approvals: "approve EXC-..." in an approver's mail to approvals_mailbox. */
+/* Skip blanks. */
+static const char *skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* The ids of one line when the whole line is an approval command:
+   "approve EXC-1" or "approve: EXC-1, EXC-2 and EXC-3" (any case of the
+   verb, a final '.' allowed). Anything else on the line ("I do NOT approve
+   EXC-1", "disapprove EXC-1", "approve EXC-1 later") approves nothing. */
+static void approve_line_ids(const char *line, const char *end, struct strvec *ids)
+{
+	struct strvec found;
+	const char *p = skip_blanks(line, end);
+
+	if ((size_t)(end - p) < 8 || strncasecmp(p, "approve", 7) != 0 ||
+	    (p[7] != ' ' && p[7] != '\t' && p[7] != ':'))
+		return;
+	sv_init(&found);
+	p += 7;
+	for (;;) {
+		size_t n = 4;
+
+		p = skip_blanks(p, end);
+		if (p < end && *p == (found.n == 0 ? ':' : ','))
+			p = skip_blanks(p + 1, end);
+		if (found.n > 0 && (size_t)(end - p) > 4 && strncasecmp(p, "and", 3) == 0 &&
+		    (p[3] == ' ' || p[3] == '\t'))
+			p = skip_blanks(p + 3, end);
+		if ((size_t)(end - p) < 5 || strncmp(p, "EXC-", 4) != 0)
+			break;
+		while (p + n < end && isalnum((unsigned char)p[n]))
+			n++;
+		if (n == 4 || (p + n < end && !strchr(" \t\r,.", p[n])))
+			break;
+		sv_push_owned(&found, xstrndup(p, n));
+		p += n;
+	}
+	if (p < end && *p == '.')
+		p = skip_blanks(p + 1, end);
+	if (p == end && found.n > 0)
+		for (size_t i = 0; i < found.n && ids->n < HD_APPROVE_IDS_MAX; i++)
+			if (!sv_contains_ci(ids, found.v[i]))
+				sv_push(ids, found.v[i]);
+	sv_free(&found);
+}
+
+/* Approvals: "approve EXC-..." lines in an approver's mail to approvals_mailbox. */
 int hd_engine_decide_approvals(struct run *r)
 {
 	struct strvec ids, refusals;
@@ -25,23 +76,13 @@ int hd_engine_decide_approvals(struct run *r)
 	sv_init(&refusals);
 	for (size_t pi = 0; pi < r->msg->nparts; pi++) {
 		const char *t = r->msg->parts[pi].agent_text;
-		for (const char *p = t; p && (p = strcasestr(p, "approve")) != NULL; p += 7) {
-			const char *q = p + 7;
-			while (*q == ' ' || *q == ':' || *q == '\t')
-				q++;
-			while (strncmp(q, "EXC-", 4) == 0 && ids.n < HD_APPROVE_IDS_MAX) {
-				size_t n = 4;
-				while (isalnum((unsigned char)q[n]))
-					n++;
-				char *id = xstrndup(q, n);
-				if (!sv_contains_ci(&ids, id))
-					sv_push_owned(&ids, id);
-				else
-					free(id);
-				q += n;
-				while (*q == ' ' || *q == ',' || (*q == 'a' && q[1] == 'n' && q[2] == 'd'))
-					q += *q == 'a' ? 3 : 1;
-			}
+
+		for (const char *line = t; line != NULL && *line != '\0';) {
+			const char *nl = strchr(line, '\n');
+			const char *end = nl != NULL ? nl : line + strlen(line);
+
+			approve_line_ids(line, end, &ids);
+			line = nl != NULL ? nl + 1 : NULL;
 		}
 	}
 	if (ids.n == 0)
@@ -91,12 +132,14 @@ int hd_engine_decide_approvals(struct run *r)
 			r->decisions = xrealloc(r->decisions, (r->ndecisions + 1) * sizeof(*r->decisions));
 			r->decisions[r->ndecisions].id = xstrdup(ids.v[i]);
 			r->decisions[r->ndecisions].approver = xstrdup(r->agent->address);
+			/* the store chains the approval under the exception's ticket */
+			r->decisions[r->ndecisions].detail =
+				xasprintf("{\"requested_by\":\"%s\",\"policy\":\"%s\"}", x.agent,
+					  x.policy ? x.policy : "");
 			r->ndecisions++;
 			struct hd_finding *f = hd_verdict_add_finding(r->v, "approval", x.policy, "approved");
 			f->id = xstrdup(ids.v[i]);
 			f->action = xstrdup("accept");
-			hd_engine_rec_add(r, "approval", ids.v[i], "approve", x.policy,
-				xasprintf("{\"requested_by\":\"%s\",\"ticket\":\"%s\"}", x.agent, x.ticket ? x.ticket : ""));
 		}
 		hd_exception_free(&x);
 	}
@@ -105,6 +148,7 @@ int hd_engine_decide_approvals(struct run *r)
 		for (size_t i = 0; i < r->ndecisions; i++) {
 			free(r->decisions[i].id);
 			free(r->decisions[i].approver);
+			free(r->decisions[i].detail);
 		}
 		r->ndecisions = 0;
 		for (size_t i = 0; i < refusals.n; i++) {

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #define HD_EXC_REQUESTS_MAX 8		/* exception requests read from one reply */
+#define HD_EXCEPTION_SENDS_MAX 1000	/* approved sends of one reply followed */
 
 /* A declared exception (header or #exception line). */
 struct exc_request {
@@ -181,6 +182,44 @@ static char *fmt_amount(const struct hd_amount *a)
 	return a->percent ? xasprintf("%g%%", a->value) : xasprintf("%.2f %s", a->value, a->currency);
 }
 
+/* The exception of this reply: the first id in the chain of ids of its
+   fingerprint that no earlier send has used up (SPEC s.6: an approval is for
+   the next send of that reply only; a later send needs a new one). -1 with
+   r->error when the store cannot be read. */
+static int exception_current(struct run *r, const char *fp, char **excid_r,
+			     struct hd_exception *found_r, bool *have_r)
+{
+	char *seed = xasprintf("exception|%s", fp);
+	char *id = hd_id_from_seed("EXC-", seed);
+
+	free(seed);
+	*have_r = false;
+	for (int k = 0; r->e->store != NULL && k < HD_EXCEPTION_SENDS_MAX; k++) {
+		char *err = NULL;
+		int frc = hd_store_exception_get(r->e->store, id, found_r, &err);
+
+		if (frc == HD_STORE_ERROR) {
+			r->error = xasprintf("store: %s", err ? err : "exception lookup failed");
+			free(err);
+			free(id);
+			return -1;
+		}
+		if (frc == HD_STORE_NOT_FOUND)
+			break;
+		if (strcmp(found_r->status, "used") != 0) {
+			*have_r = true;
+			break;
+		}
+		hd_exception_free(found_r);
+		seed = xasprintf("exception|%s|after|%s", fp, id);
+		free(id);
+		id = hd_id_from_seed("EXC-", seed);
+		free(seed);
+	}
+	*excid_r = id;
+	return 0;
+}
+
 /* Authority and exceptions for an outbound reply: findings, the
    X-Helpdesk-Authority and X-Helpdesk-Exception headers and a pending
    exception to insert. -1 with r->error when the store cannot be read. */
@@ -268,22 +307,12 @@ int hd_engine_decide_authority(struct run *r)
 	struct hd_exception found = { 0 };
 	bool have_found = false;
 	if (needs.n > 0 || nreqs > 0) {
-		char *seed = xasprintf("exception|%s", fp.s);
-		excid = hd_id_from_seed("EXC-", seed);
-		free(seed);
-		if (r->e->store) {
-			char *err = NULL;
-			int frc = hd_store_exception_find(r->e->store, r->ticket, r->agent->address, fp.s, &found, &err);
-			if (frc == HD_STORE_ERROR) {
-				r->error = xasprintf("store: %s", err ? err : "exception lookup failed");
-				free(err);
-				rc = -1;
-				goto out;
-			}
-			have_found = frc == HD_STORE_OK;
-			if (have_found)
-				excstatus = found.status;
+		if (exception_current(r, fp.s, &excid, &found, &have_found) != 0) {
+			rc = -1;
+			goto out;
 		}
+		if (have_found)
+			excstatus = found.status;
 	}
 
 	if (problems.n > 0) {
@@ -354,6 +383,8 @@ int hd_engine_decide_authority(struct run *r)
 		sb_free(&d);
 		if (approved && worst && strcmp(worst, "exceeded") == 0)
 			worst = "approved";
+		if (approved)
+			sv_push(&r->consumes, excid);	/* this send uses the approval up */
 		sb_free(&h);
 	}
 	if (worst || ntagged > 0) {

@@ -35,7 +35,6 @@ struct run {
 	struct hd_message *msg;
 	struct hd_verdict *v;
 	char *sender;			/* envelope sender, bare lower-case */
-	char *from_addr;		/* From: address, bare lower-case (conditions only) */
 	char *alltext;			/* subject + text, what `words` conditions see */
 	struct hd_normtext *nall, *nsubject;
 	const struct hd_agent *agent;
@@ -52,8 +51,9 @@ struct run {
 	size_t nrecs;
 	struct hd_exception *excs;	/* exceptions to insert */
 	size_t nexcs;
-	struct { char *id; char *approver; } *decisions;	/* approvals to record */
+	struct { char *id; char *approver; char *detail; } *decisions;	/* approvals to record */
 	size_t ndecisions;
+	struct strvec consumes;		/* approved exceptions this reply uses up when sent */
 	enum hd_action strongest;	/* strongest finding action so far */
 	char **own_text;		/* per part: the agent's own words (engine-amounts.c) */
 	char *error;			/* why the run failed (store down, ...) */
@@ -80,8 +80,6 @@ const struct hd_agent *hd_engine_find_agent(struct run *r);
 /* The team whose mailbox is among the first recipients, or NULL: the
    message is then out of scope. */
 const struct hd_team *hd_engine_find_team(struct run *r);
-/* Bare lower-case address of a From: header value, or NULL (conditions only). */
-char *hd_engine_from_address(const char *from);
 
 /* engine-priority.c: conditions, priority, SLA deadlines */
 

@@ -2,6 +2,9 @@
  * engine-priority - conditions (words, subject words, sender, sender
  * domain, header, priority, team), the priority of an inbound message and
  * the SLA deadlines of a ticket being opened, on the team's calendar.
+ * sender and sender_domain match the envelope sender only, never the From:
+ * header: anyone can write a From: line, and it must not buy priority or
+ * escalation (as it never makes anyone an agent, SPEC s.3).
  * Matched text is quoted into headers only through hd_engine_put_quoted()
  * (bounded, no CR/LF, no quotes). Must never change the policy or write to
  * the store: the ticket row is queued on the run.
@@ -94,26 +97,16 @@ bool hd_engine_cond_eval(struct run *r, const struct hd_cond *c, struct strbuf *
 		return scan_first(c->matcher, r->nsubject, r->msg->subject, "subject_words", why);
 	case HD_COND_SENDER:
 		for (size_t i = 0; i < c->values.n; i++) {
-			const char *hit = NULL;
-			if (r->sender && strcasecmp(r->sender, c->values.v[i]) == 0)
-				hit = r->sender;
-			else if (r->from_addr && strcasecmp(r->from_addr, c->values.v[i]) == 0)
-				hit = r->from_addr;
-			if (hit) {
+			if (r->sender && strcasecmp(r->sender, c->values.v[i]) == 0) {
 				sb_printf(why, "by=sender; matched=");
-				hd_engine_put_quoted(why, hit);
+				hd_engine_put_quoted(why, r->sender);
 				return true;
 			}
 		}
 		return false;
 	case HD_COND_SENDER_DOMAIN:
 		for (size_t i = 0; i < c->values.n; i++) {
-			const char *hit = NULL;
-			if (r->sender && domain_matches(r->sender, c->values.v[i]))
-				hit = r->sender;
-			else if (r->from_addr && domain_matches(r->from_addr, c->values.v[i]))
-				hit = r->from_addr;
-			if (hit) {
+			if (r->sender && domain_matches(r->sender, c->values.v[i])) {
 				sb_printf(why, "by=sender_domain; matched=");
 				hd_engine_put_quoted(why, c->values.v[i]);
 				return true;

@@ -75,17 +75,3 @@ const struct hd_team *hd_engine_find_team(struct run *r)
 	}
 	return team;
 }
-
-/* Bare address out of a From: header value ("Name <a@b>" or "a@b"). */
-char *hd_engine_from_address(const char *from)
-{
-	const char *lt = from ? strrchr(from, '<') : NULL;
-	if (lt) {
-		const char *gt = strchr(lt, '>');
-		char *raw = xstrndup(lt + 1, gt ? (size_t)(gt - lt - 1) : strlen(lt + 1));
-		char *a = addr_normalise(raw);
-		free(raw);
-		return a;
-	}
-	return from && strchr(from, '@') ? addr_normalise(from) : NULL;
-}

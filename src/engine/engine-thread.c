@@ -13,6 +13,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 /* Message-ids (In-Reply-To and the newest References) looked up in the store. */
 #define HD_THREAD_IDS_MAX (3 + 64)	/* helpdesk key, In-Reply-To, References */
@@ -99,6 +101,27 @@ void hd_engine_stamp_common(struct run *r)
 	r->v->ticket = xstrdup(r->ticket);
 }
 
+/* Whether the reply goes to the ticket's customer (an envelope recipient):
+   an agent mail with the ticket's references to a colleague, an escalation
+   contact or themselves is no response to the customer. A ticket stored
+   without a customer (an empty envelope sender) takes any reply. */
+static bool to_customer(const struct run *r)
+{
+	const char *customer = r->stored.customer;
+
+	if (customer == NULL || customer[0] == '\0')
+		return true;
+	for (size_t i = 0; i < r->in->nrcpts; i++) {
+		char *rc = addr_normalise(r->in->rcpts[i]);
+		bool hit = rc != NULL && strcasecmp(rc, customer) == 0;
+
+		free(rc);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
 /* First agent reply on a ticket: met or breached against the target. */
 void hd_engine_decide_first_response(struct run *r)
 {
@@ -109,7 +132,7 @@ void hd_engine_decide_first_response(struct run *r)
 	char eb[32], tb[32], due[32];
 	bool met;
 
-	if (!r->have_stored || r->stored.first_response_at != 0)
+	if (!r->have_stored || r->stored.first_response_at != 0 || !to_customer(r))
 		return;
 	team = hd_policy_team(r->p, r->stored.team ? r->stored.team : "");
 	prio = hd_policy_priority(r->p, r->stored.priority ? r->stored.priority : "");

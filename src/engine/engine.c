@@ -48,12 +48,26 @@ void hd_engine_put_quoted(struct strbuf *sb, const char *s)
 
 	sb_putc(sb, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p && n < HD_DETAIL_TEXT_MAX; p++, n++) {
+		/* never cut a UTF-8 sequence in two: stop before one that does not fit */
+		size_t seq = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+
+		if (n + seq > HD_DETAIL_TEXT_MAX)
+			break;
 		if (*p < 0x20 || *p == '"' || *p == '\\' || *p == 0x7f)
 			sb_putc(sb, ' ');
 		else
 			sb_putc(sb, (char)*p);
 	}
 	sb_putc(sb, '"');
+}
+
+/* Append s (may be NULL) with every control character as a space: what a
+   sender wrote (a subject with CR, LF, ESC) must not shape the lines of a
+   notice that notify_command reads. */
+static void put_printable(struct strbuf *sb, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p; p++)
+		sb_putc(sb, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
 }
 
 /* Add a finding with an action and keep the strongest action. */
@@ -196,12 +210,17 @@ static void finish_action(struct run *r)
 		struct strbuf n;
 		bool any = false;
 		sb_init(&n);
-		sb_printf(&n, "Your message \"%s\" on ticket %s was flagged under %s v%s:\n", r->msg->subject,
+		sb_puts(&n, "Your message \"");
+		put_printable(&n, r->msg->subject);
+		sb_printf(&n, "\" on ticket %s was flagged under %s v%s:\n",
 			  r->ticket ? r->ticket : "-", r->p->name, r->p->version);
 		for (size_t i = 0; i < v->nfindings; i++)
 			if (v->findings[i].action && strcmp(v->findings[i].action, "notify") == 0) {
-				sb_printf(&n, "- \"%s\" (rule %s): %s\n", v->findings[i].text, v->findings[i].rule,
-					  v->findings[i].suggest ? v->findings[i].suggest : "");
+				sb_puts(&n, "- \"");
+				put_printable(&n, v->findings[i].text);
+				sb_printf(&n, "\" (rule %s): ", v->findings[i].rule);
+				put_printable(&n, v->findings[i].suggest);
+				sb_putc(&n, '\n');
 				any = true;
 			}
 		if (any) {
@@ -217,6 +236,7 @@ static int write_store(struct run *r)
 {
 	struct hd_store *s = r->e->store;
 	char *err = NULL;
+	bool sent = r->v->action == HD_VERDICT_ACCEPT || r->v->action == HD_VERDICT_HOLD;
 
 	if (s == NULL)
 		return 0;
@@ -243,10 +263,34 @@ static int write_store(struct run *r)
 	for (size_t i = 0; i < r->nexcs; i++)
 		if (hd_store_exception_add(s, &r->excs[i], &err) != HD_STORE_OK)
 			goto fail_rb;
-	for (size_t i = 0; i < r->ndecisions; i++)
+	for (size_t i = 0; i < r->ndecisions; i++) {
+		struct hd_record why = {
+			.queue_id = r->in->queue_id, .message_id = r->msg->message_id,
+			.text = "approved", .detail = r->decisions[i].detail,
+			.policy_name = r->p->name, .policy_version = r->p->version,
+		};
 		if (hd_store_exception_decide(s, r->decisions[i].id, "approved", r->decisions[i].approver,
-					      r->in->received, &err) != HD_STORE_OK)
+					      r->in->received, &why, &err) != HD_STORE_OK)
 			goto fail_rb;
+	}
+	/* An approval allows one send (SPEC s.6): used up only when the reply
+	   goes out, and only once even when two copies race. */
+	for (size_t i = 0; i < r->consumes.n && sent; i++) {
+		struct hd_record why = {
+			.queue_id = r->in->queue_id, .message_id = r->msg->message_id,
+			.text = "approval used by this send",
+			.policy_name = r->p->name, .policy_version = r->p->version,
+		};
+		int crc = hd_store_exception_consume(s, r->consumes.v[i], r->agent->address,
+						     r->in->received, &why, &err);
+		if (crc == HD_STORE_ERROR)
+			goto fail_rb;
+		if (crc == HD_STORE_NOT_FOUND) {
+			err = xasprintf("approval %s was used by another send meanwhile; "
+					"send the reply again", r->consumes.v[i]);
+			goto fail_rb;
+		}
+	}
 	for (size_t i = 0; i < r->nrecs; i++) {
 		struct hd_record rec = {
 			.at = r->in->received, .kind = r->recs[i].kind, .queue_id = r->in->queue_id,
@@ -278,7 +322,6 @@ static void run_free(struct run *r)
 	free(r->own_text);
 	hd_message_deinit(&r->msg);
 	free(r->sender);
-	free(r->from_addr);
 	free(r->alltext);
 	hd_normtext_deinit(&r->nall);
 	hd_normtext_deinit(&r->nsubject);
@@ -299,8 +342,10 @@ static void run_free(struct run *r)
 	for (size_t i = 0; i < r->ndecisions; i++) {
 		free(r->decisions[i].id);
 		free(r->decisions[i].approver);
+		free(r->decisions[i].detail);
 	}
 	free(r->decisions);
+	sv_free(&r->consumes);
 }
 
 /* Decide one message. */
@@ -323,7 +368,6 @@ int hd_engine_run(const struct hd_engine *e, const struct hd_engine_input *in,
 	r.msg = in->data ? hd_message_parse(in->data, in->len, e->limits)
 			 : hd_message_parse_fd(in->fd, e->limits);
 	r.sender = addr_normalise(in->mail_from);
-	r.from_addr = hd_engine_from_address(r.msg->from);
 	hd_engine_list_forged_headers(&r);
 
 	r.agent = hd_engine_find_agent(&r);

@@ -166,6 +166,9 @@ int cmd_audit(int argc, char **argv)
 		if (hd_store_verify(s, &checked, &bad, &problem, &err) != HD_STORE_OK) {
 			fprintf(stderr, "helpdeskctl: verify: %s\n", err);
 			rc = 1;
+		} else if (bad < 0) {
+			printf("BROKEN: %s (%lld records checked)\n", problem ? problem : "", checked);
+			rc = 1;
 		} else if (bad) {
 			printf("BROKEN at record %lld: %s (%lld records checked)\n", bad, problem ? problem : "", checked);
 			rc = 1;

@@ -60,6 +60,21 @@ static char *read_all(const char *path, size_t *len_r)
 	return sb.s;
 }
 
+/* Whether the milter removes a header of that name: every X-Helpdesk-*
+   on any mail (SPEC s.4) and each name the verdict lists. */
+static bool header_dropped(const char *name, size_t nlen, const struct hd_verdict *v)
+{
+	static const char prefix[] = "X-Helpdesk-";
+
+	if (nlen >= sizeof(prefix) - 1 && strncasecmp(name, prefix, sizeof(prefix) - 1) == 0)
+		return true;
+	for (size_t i = 0; i < v->headers_removed.n; i++)
+		if (strlen(v->headers_removed.v[i]) == nlen &&
+		    strncasecmp(name, v->headers_removed.v[i], nlen) == 0)
+			return true;
+	return false;
+}
+
 /* Write the message as it would be delivered: removed headers gone, added ones appended. */
 static void print_delivered(const char *data, size_t len, const struct hd_verdict *v)
 {
@@ -81,10 +96,12 @@ static void print_delivered(const char *data, size_t len, const struct hd_verdic
 			const char *colon = memchr(p, ':', llen);
 			skipping = false;
 			if (colon) {
-				for (size_t i = 0; i < v->headers_removed.n; i++)
-					if (strlen(v->headers_removed.v[i]) == (size_t)(colon - p) &&
-					    strncasecmp(p, v->headers_removed.v[i], (size_t)(colon - p)) == 0)
-						skipping = true;
+				/* the name ends before blanks ("X-Helpdesk-Authority : x") */
+				size_t nlen = (size_t)(colon - p);
+
+				while (nlen > 0 && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
+					nlen--;
+				skipping = header_dropped(p, nlen, v);
 			}
 			if (!skipping)
 				fwrite(p, 1, llen, stdout);

@@ -799,6 +799,7 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 {
 	struct hd_message *m = xcalloc(1, sizeof(*m));
 	struct mime_ctx ctx;
+	char *hcut = NULL;	/* data without the headers past the limit */
 
 	hd_mime_init();
 	memset(&ctx, 0, sizeof(ctx));
@@ -828,6 +829,27 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	}
 	if (len == 0)
 		mime_note(&ctx, MN_EMPTY, false, "the message is empty");
+	/* Bound the headers and parts before GMime builds them (mime-cut.c). */
+	if (len > 0) {
+		size_t cut;
+
+		hcut = hd_mime_headers_cut(data, len, ctx.lim.header_count, &cut);
+		if (hcut != NULL) {
+			mime_note(&ctx, MN_HEADER_COUNT, true,
+				  "header limit %zu reached; further headers not inspected",
+				  ctx.lim.header_count);
+			data = hcut;
+			len = cut;
+		}
+		cut = hd_mime_parts_cut(data, len, ctx.lim.mime_parts);
+
+		if (cut < len) {
+			mime_note(&ctx, MN_PARTS, true,
+				  "MIME part limit %zu reached; further parts not inspected",
+				  ctx.lim.mime_parts);
+			len = cut;
+		}
+	}
 
 	ctx.opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_rfc2047_compliance_mode(ctx.opts, GMIME_RFC_COMPLIANCE_LOOSE);
@@ -855,6 +877,7 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	mime_thread_fields(&ctx);
 	g_mime_parser_options_free(ctx.opts);
 	sv_free(&ctx.charsets_noted);
+	free(hcut);
 	return m;
 }
 

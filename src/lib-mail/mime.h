@@ -48,6 +48,23 @@ struct hd_message {
 	bool truncated;		/* something was not inspected because of a limit */
 };
 
+/* Longest boundary the part pre-pass (mime-cut.c) matches (RFC 2046: 70). */
+#define HD_MIME_BOUNDARY_MAX 200
+/* Boundaries declared beyond two per allowed part (text may mention some). */
+#define HD_MIME_BOUNDARY_SLACK 16
+/* Other lines beginning with "--" allowed per part before the rest is cut
+   (signatures, "-----Original Message-----", undeclared boundaries). */
+#define HD_MIME_DASH_LINES_PER_PART 4
+/* Bytes of a raw message to hand GMime so that it builds at most about
+   max_parts parts: len when within the limit, else the offset of the
+   delimiter line (or boundary declaration, or other "--" line) that goes
+   past it. Linear. */
+size_t hd_mime_parts_cut(const char *data, size_t len, size_t max_parts);
+/* A copy of a raw message whose top-level header block has more than
+   max_headers fields, without the fields past that limit except the ones
+   that say how to read the body (Content-Type, Content-Transfer-Encoding,
+   MIME-Version); NULL when the message is within the limit. Linear. */
+char *hd_mime_headers_cut(const char *data, size_t len, size_t max_headers, size_t *len_r);
 /* Parse a message from memory. Never returns NULL: malformed input yields a
    message with what could be read and a note. */
 struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim);

@@ -151,6 +151,8 @@ static int cmp_span(const void *a, const void *b)
 /* Sort the `unless` spans and compute running maximum ends per id. */
 static void spans_prepare(struct tone_scan *ts)
 {
+	if (ts->nspans == 0)
+		return;	/* spans may be NULL: qsort(NULL, 0) is undefined */
 	qsort(ts->spans, ts->nspans, sizeof(*ts->spans), cmp_span);
 	for (size_t i = 0; i < ts->nspans; i++) {
 		size_t prev = (i > 0 && ts->spans[i - 1].id == ts->spans[i].id) ?

@@ -157,6 +157,11 @@ void hd_store_first_row_free(struct hd_store_first_row *c);
 int hd_store_run(struct hd_store *s, const char *sql, const struct hd_sql_param *p, size_t n,
 		 long long *changes_r, char **error_r);
 
+/* A transaction of its own unless the caller has one open (*own_r), and
+   its end: commit on success, roll back on failure (store.c). */
+int hd_store_tx_enter(struct hd_store *s, bool *own_r, char **error_r);
+int hd_store_tx_leave(struct hd_store *s, bool own, int ret, char **error_r);
+
 /* Create or migrate the schema to HD_STORE_SCHEMA_VERSION (store-schema.c). */
 int hd_store_schema_migrate(struct hd_store *s, char **error_r);
 

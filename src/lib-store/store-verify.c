@@ -2,8 +2,9 @@
  * store-verify - tamper detection (helpdeskctl audit --verify): walk the
  * whole hash chain in one read snapshot and report the first record that was
  * rewritten, removed or inserted from outside, and records deleted at the
- * end (against the chain head in meta). It only reads; it must never repair
- * or rewrite the chain.
+ * end (against the chain head in meta), then an exception whose decision
+ * in the exceptions table no chained record backs (an UPDATE from outside).
+ * It only reads; it must never repair or rewrite the chain.
  */
 #include <config.h>
 
@@ -63,6 +64,29 @@ static bool row_verify(void *ctx, const char *const *cols, size_t ncols)
 	return true;
 }
 
+/* The first exception decided in the table without the chained record of
+   that decision: *problem_r set, else left NULL. */
+static int verify_exceptions(struct hd_store *s, char **problem_r, char **error_r)
+{
+	struct hd_store_first_row c = { 0 };
+
+	if (s->vt->query(s->conn, "SELECT e.id, e.status, e.approver FROM exceptions e"
+			 " WHERE e.status <> 'pending' AND NOT EXISTS (SELECT 1 FROM records r"
+			 "  WHERE r.rule = e.id AND r.kind = 'approval' AND r.agent = e.approver"
+			 "  AND r.action = CASE e.status WHEN 'approved' THEN 'approve'"
+			 "  ELSE 'refuse' END)"
+			 " ORDER BY e.id LIMIT 1", NULL, 0, hd_store_row_first, &c, NULL,
+			 error_r) != HD_STORE_OK)
+		return HD_STORE_ERROR;
+	if (c.found)
+		*problem_r = xasprintf("exception %s is %s%s%s in the exceptions table, but no "
+				       "chained record decided it (changed outside the store)",
+				       c.text[0] ? c.text[0] : "?", c.text[1] ? c.text[1] : "?",
+				       c.text[2] ? " by " : "", c.text[2] ? c.text[2] : "");
+	hd_store_first_row_free(&c);
+	return HD_STORE_OK;
+}
+
 /* Walk the whole chain in one read snapshot; stop at the first broken record. */
 int hd_store_verify(struct hd_store *s, long long *checked_r, long long *bad_seq_r,
 		    char **problem_r, char **error_r)
@@ -97,6 +121,12 @@ int hd_store_verify(struct hd_store *s, long long *checked_r, long long *bad_seq
 		v.bad_seq = v.expect_seq - 1;
 		v.problem = xasprintf("record %lld: hash differs from the chain head",
 				      v.expect_seq - 1);
+	}
+	if (v.problem == NULL) {
+		if (verify_exceptions(s, &v.problem, error_r) != HD_STORE_OK)
+			ret = HD_STORE_ERROR;
+		else if (v.problem != NULL)
+			v.bad_seq = -1;
 	}
 out:
 	if (own) {

@@ -196,20 +196,25 @@ void hd_store_rollback(struct hd_store *s)
 	s->vt->rollback(s->conn);
 }
 
-/* Start our own write transaction when the caller has none; *own_r says so. */
-static int tx_enter(struct hd_store *s, bool *own_r, char **error_r)
+/* Start our own write transaction when the caller has none; *own_r says so.
+   Calls made before hd_store_tx_leave join it. */
+int hd_store_tx_enter(struct hd_store *s, bool *own_r, char **error_r)
 {
 	*own_r = !s->in_tx;
 	if (!*own_r)
 		return HD_STORE_OK;
-	return s->vt->begin(s->conn, true, error_r);
+	if (s->vt->begin(s->conn, true, error_r) != HD_STORE_OK)
+		return HD_STORE_ERROR;
+	s->in_tx = true;	/* what runs inside joins it */
+	return HD_STORE_OK;
 }
 
-/* End what tx_enter started: commit on success, roll back on failure. */
-static int tx_leave(struct hd_store *s, bool own, int ret, char **error_r)
+/* End what hd_store_tx_enter started: commit on success, roll back on failure. */
+int hd_store_tx_leave(struct hd_store *s, bool own, int ret, char **error_r)
 {
 	if (!own)
 		return ret;
+	s->in_tx = false;
 	if (ret == HD_STORE_ERROR) {
 		s->vt->rollback(s->conn);
 		return ret;
@@ -280,7 +285,7 @@ int hd_store_append(struct hd_store *s, const struct hd_record *r, char **error_
 		*error_r = xasprintf("%s: audit record without a kind", s->vt->name);
 		return HD_STORE_ERROR;
 	}
-	if (tx_enter(s, &own, error_r) != HD_STORE_OK)
+	if (hd_store_tx_enter(s, &own, error_r) != HD_STORE_OK)
 		return HD_STORE_ERROR;
 	if (s->vt->lock(s->conn, HD_STORE_LOCK_APPEND, error_r) != HD_STORE_OK)
 		goto out;
@@ -316,6 +321,6 @@ int hd_store_append(struct hd_store *s, const struct hd_record *r, char **error_
 	ret = HD_STORE_OK;
 out:
 	hd_store_first_row_free(&head);
-	return tx_leave(s, own, ret, error_r);
+	return hd_store_tx_leave(s, own, ret, error_r);
 }
 

@@ -86,7 +86,7 @@ struct hd_record {
 };
 int hd_store_append(struct hd_store *s, const struct hd_record *r, char **error_r);
 
-/* Exceptions and approvals. status: pending, approved, refused. */
+/* Exceptions and approvals. status: pending, approved, refused, used. */
 struct hd_exception {
 	char *id;		/* EXC-... */
 	char *ticket, *agent, *policy, *reason, *kind, *currency, *status, *approver;
@@ -100,12 +100,23 @@ void hd_exception_free(struct hd_exception *e);	/* frees members, not e */
 int hd_store_exception_add(struct hd_store *s, const struct hd_exception *e, char **error_r);
 int hd_store_exception_get(struct hd_store *s, const char *id, struct hd_exception *e_r,
 			   char **error_r);
+/* The state of an exception (status, approver, decided) is read from the
+   hash-chained "approval" records (rule = its id), never from the table
+   alone: status pending, approved, refused, or used once the approved send
+   went out. */
 /* Decide a pending exception once (status "approved" or "refused"): sets
-   status, approver, decided time. HD_STORE_NOT_FOUND for an unknown id;
+   status, approver, decided time and appends the chained record, filled in
+   from why (the message that decided it; may be NULL) under the
+   exception's ticket. HD_STORE_NOT_FOUND for an unknown id;
    deciding it again the same way is a no-op (retried mail), the other way an
    error. */
 int hd_store_exception_decide(struct hd_store *s, const char *id, const char *status,
-			      const char *approver, time_t at, char **error_r);
+			      const char *approver, time_t at, const struct hd_record *why,
+			      char **error_r);
+/* Use up an approved exception with the one send it allows: status "used"
+   from then on. HD_STORE_NOT_FOUND when it is not approved (any more). */
+int hd_store_exception_consume(struct hd_store *s, const char *id, const char *agent,
+			       time_t at, const struct hd_record *why, char **error_r);
 /* Most recent exception for (ticket, agent, fingerprint), any status. */
 int hd_store_exception_find(struct hd_store *s, const char *ticket, const char *agent,
 			    const char *fingerprint, struct hd_exception *e_r, char **error_r);
@@ -126,8 +137,9 @@ struct hd_audit_row {
 typedef bool hd_audit_fn(const struct hd_audit_row *row, void *ctx);
 int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit_fn *fn,
 		   void *ctx, char **error_r);
-/* Walk the chain; *bad_seq_r = first broken record (0 when intact) and
-   *problem_r says how (rewritten, missing, deleted at the end); HD_STORE_OK
+/* Walk the chain; *bad_seq_r = first broken record (0 when intact, -1 when
+   the records are intact but an exception's state is not backed by them)
+   and *problem_r says how (rewritten, missing, deleted at the end); HD_STORE_OK
    either way, HD_STORE_ERROR only when the walk itself failed. */
 int hd_store_verify(struct hd_store *s, long long *checked_r, long long *bad_seq_r,
 		    char **problem_r, char **error_r);

@@ -39,14 +39,17 @@
 #define HD_MILTER_BACKLOG 128
 #define HD_MILTER_BODY_CHUNK 65535		/* bytes per smfi_replacebody call */
 #define HD_MILTER_FD_SCAN_MAX 256		/* descriptors searched for the listener */
-/* Memory of large messages. A spooled message (bigger than
-   limits.body_memory_bytes) is read back by the engine, which holds several
-   copies of what it inspects (the raw bytes, GMime's copy, the decoded and
-   the converted text): about HD_MILTER_ENGINE_MEM_FACTOR bytes per inspected
-   byte, measured. Engine runs on spooled messages start only while their
-   estimates fit in HD_MILTER_ENGINE_MEM_BUDGET (one always may start), so 50
-   concurrent 20 MB messages do not mean 50 copies of 10 MB at once. */
+/* Memory of the engine. The engine holds several copies of what it
+   inspects (the raw bytes, GMime's copy, the decoded and the converted
+   text): about HD_MILTER_ENGINE_MEM_FACTOR bytes per inspected byte,
+   measured, plus HD_MILTER_ENGINE_MEM_BASE for any message (MIME parts are
+   bounded by limits.mime_parts before GMime builds them). Every message,
+   in memory or spooled, reserves its estimate; engine runs start only while
+   the estimates fit in HD_MILTER_ENGINE_MEM_BUDGET (one always may start),
+   so neither 50 concurrent 20 MB messages nor 16 of 900 KB mean that many
+   copies at once. */
 #define HD_MILTER_ENGINE_MEM_FACTOR 6
+#define HD_MILTER_ENGINE_MEM_BASE (256u * 1024)
 #define HD_MILTER_ENGINE_MEM_BUDGET (48u * 1024 * 1024)
 #define HD_MILTER_ENGINE_WAIT_SECONDS 60	/* then on_failure; below MTA timeouts */
 /* Blocks this big come from mmap and go back to the system when freed (a
@@ -116,7 +119,7 @@ bool msg_append(struct msg *m, const char *data, size_t len);
 bool fd_write_all(int fd, const char *buf, size_t len);
 bool spool_dir_create(void);
 void spool_dir_remove(void);
-size_t engine_estimate(size_t stored, bool spooled, const struct hd_limits *lim);
+size_t engine_estimate(size_t stored, const struct hd_limits *lim);
 bool engine_admit(size_t est);
 void engine_release(size_t est);
 

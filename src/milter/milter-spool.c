@@ -3,8 +3,8 @@
  * it: headers and body in memory up to limits.body_memory_bytes, then in a
  * private unlinked file in the daemon's 0700 spool directory, never more
  * than limits.message_bytes (the rest is marked truncated). Also the engine
- * memory budget that lets only so many spooled messages be inspected at
- * once (HD_MILTER_ENGINE_MEM_BUDGET).
+ * memory budget that lets only so many messages be inspected at once
+ * (HD_MILTER_ENGINE_MEM_BUDGET).
  *
  * It must never lose or silently drop a byte it was asked to keep: every
  * spool failure becomes the message's failure (msg_fail), which ends in
@@ -183,17 +183,19 @@ void spool_dir_remove(void)
 
 /* ---- engine memory admission ------------------------------------------ */
 
-/* Estimated engine memory for a message of stored bytes: 0 when it stayed
-   in memory (bounded by limits.body_memory_bytes), else per inspected byte. */
-size_t engine_estimate(size_t stored, bool spooled, const struct hd_limits *lim)
+/* Estimated engine memory for a message of stored bytes, whether it stayed
+   in memory or was spooled: the engine holds several copies of what it
+   inspects either way, so sixteen 900 KB messages at once count as much as
+   one 15 MB one. */
+size_t engine_estimate(size_t stored, const struct hd_limits *lim)
 {
 	size_t inspected = stored < lim->message_bytes ? stored : lim->message_bytes;
 
-	return spooled ? inspected * HD_MILTER_ENGINE_MEM_FACTOR : 0;
+	return HD_MILTER_ENGINE_MEM_BASE + inspected * HD_MILTER_ENGINE_MEM_FACTOR;
 }
 
-/* Reserve est bytes of the engine memory budget, waiting while other large
-   messages hold it; false when the wait timed out. */
+/* Reserve est bytes of the engine memory budget, waiting while other
+   messages hold it (one always may start); false when the wait timed out. */
 bool engine_admit(size_t est)
 {
 	struct timespec deadline;

@@ -84,45 +84,73 @@ static void apply_reply(SMFICTX *ctx, const struct msg *m, const struct hd_verdi
 		free(l[i]);
 }
 
-/* Count how often a header name (any case) was seen. */
-static int header_count(const struct msg *m, const char *name)
-{
-	int n = 0;
+/* One header of the message that is to be removed: its name as seen and
+   its position among all headers. */
+struct hdr_ref {
+	const char *name;
+	size_t pos;
+};
 
-	for (size_t i = 0; i < m->hdr_names.n; i++)
-		if (strcasecmp(m->hdr_names.v[i], name) == 0)
-			n++;
-	return n;
+/* qsort order: name (any case), then position; so equal names form one run
+   in the order they were seen. */
+static int hdr_ref_cmp(const void *a, const void *b)
+{
+	const struct hdr_ref *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* Remove headers: every instance of each name the verdict lists and, for
-   mail in scope, every X-Helpdesk-* seen. Indices are 1-based per name and
-   removed from the last one back, so earlier indices stay valid. */
+/* Whether a header seen must go: every X-Helpdesk-* on any mail (SPEC s.4:
+   nobody may forge them, in scope or not) and each name the verdict lists. */
+static bool header_must_go(const char *name, const struct hd_verdict *v)
+{
+	if (str_has_prefix_ci(name, "X-Helpdesk-"))
+		return true;
+	return sv_contains_ci(&v->headers_removed, name);	/* a few names */
+}
+
+/* Remove every instance of each header that must go. Indices are 1-based
+   per name (any case) and removed from the last one back, so earlier
+   indices stay valid. Sorting the headers once keeps this O(N log N) in
+   the number of headers: counting each name by a scan was quadratic, and
+   80k distinct forged names cost over a minute of CPU. */
 static bool apply_header_removal(SMFICTX *ctx, const struct msg *m, const struct hd_verdict *v)
 {
-	struct strvec names;
+	struct hdr_ref *refs;
+	size_t n = 0;
 	bool ok = true;
 
-	sv_init(&names);
-	for (size_t i = 0; i < v->headers_removed.n; i++)
-		if (!sv_contains_ci(&names, v->headers_removed.v[i]))
-			sv_push(&names, v->headers_removed.v[i]);
-	if (v->direction != HD_DIR_OUT_OF_SCOPE)
-		for (size_t i = 0; i < m->hdr_names.n; i++)
-			if (str_has_prefix_ci(m->hdr_names.v[i], "X-Helpdesk-") &&
-			    !sv_contains_ci(&names, m->hdr_names.v[i]))
-				sv_push(&names, m->hdr_names.v[i]);
-	for (size_t i = 0; i < names.n && ok; i++) {
-		for (int idx = header_count(m, names.v[i]); idx >= 1; idx--) {
-			log_debug("%s: removing header %s[%d]", qid(m), names.v[i], idx);
-			if (smfi_chgheader(ctx, names.v[i], idx, NULL) != MI_SUCCESS) {
-				log_error("%s: cannot remove header %s[%d]", qid(m), names.v[i], idx);
+	if (m->hdr_names.n == 0)
+		return true;
+	refs = xmalloc(m->hdr_names.n * sizeof(*refs));
+	for (size_t i = 0; i < m->hdr_names.n; i++)
+		if (header_must_go(m->hdr_names.v[i], v)) {
+			refs[n].name = m->hdr_names.v[i];
+			refs[n].pos = i;
+			n++;
+		}
+	if (n > 1)
+		qsort(refs, n, sizeof(*refs), hdr_ref_cmp);
+	for (size_t run = 0; run < n && ok;) {
+		size_t end = run + 1;
+		const char *name = refs[run].name;	/* as first seen */
+
+		while (end < n && strcasecmp(refs[end].name, name) == 0)
+			end++;
+		for (size_t idx = end - run; idx >= 1; idx--) {
+			log_debug("%s: removing header %s[%zu]", qid(m), name, idx);
+			if (smfi_chgheader(ctx, (char *)name, (int)idx, NULL) != MI_SUCCESS) {
+				log_error("%s: cannot remove header %s[%zu]", qid(m), name, idx);
 				ok = false;
 				break;
 			}
 		}
+		run = end;
 	}
-	sv_free(&names);
+	free(refs);
 	return ok;
 }
 

@@ -277,7 +277,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 		msg_deinit(&c->msg);
 		return r;
 	}
-	est = engine_estimate(m->stored, m->spool_fd >= 0, &m->rt->cfg->limits);
+	est = engine_estimate(m->stored, &m->rt->cfg->limits);
 	if (!engine_admit(est)) {
 		r = fail_action(ctx, m, "large messages ahead of this one held the engine's "
 				"memory budget for too long");

@@ -251,6 +251,13 @@ flow() {
 	check "$label: applied exception recorded with the approver" audit_has exception \
 		"\"rule\":\"$exc\"" '"action":"accept"' "\"approved_by\":\"dave@$D\""
 	check "$label: first response recorded" audit_has sla "\"ticket\":\"$ticket\"" '"rule":"first-response"'
+	# The approval was for that one send (SPEC s.6): the same reply again is
+	# refused under a new exception id, and the use is chained.
+	send_as alice --from "alice@$D" --to customer@example.net --data "$T/reply.eml"
+	check "$label: the approved reply sent a second time: refused" refused
+	check "$label: ... under a new exception id" bash -c '! grep -q "\[$1\]" <<<"$2"' _ "$exc" "$SENT"
+	check "$label: the approval's use recorded" audit_has approval "\"rule\":\"$exc\"" \
+		'"action":"consume"' "\"ticket\":\"$ticket\""
 
 	# 6. Hand-off to the lead: without the checklist refused, with it delivered.
 	mkmsg "$T/handoff.eml" "Alice Archer <alice@$D>" "lead@$D" "Fwd: Refund $tok" "$tok.h1@$D" \

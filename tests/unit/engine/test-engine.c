@@ -13,6 +13,7 @@
 #include "store.h"
 #include "mime.h"
 #include "engine.h"
+#include "engine-int.h"	/* hd_engine_put_quoted */
 
 static struct hd_policy *pol;
 static struct hd_store *store;
@@ -300,6 +301,14 @@ START_TEST(thread_and_first_response)
 	ck_assert_ptr_null(added(v, "X-Helpdesk-First-Response-Due"));
 	hd_verdict_deinit(&v);
 
+	/* An agent mail on the thread to a colleague is no response to the customer. */
+	v = run("Subject: Re: Invoice\nMessage-ID: <a0@support.example.com>\nReferences: <t1@example.net>\n\n"
+		"Bob, can you look at this one?\n", "alice@support.example.com", "bob@support.example.com",
+		"alice@support.example.com", "2026-12-01T09:00:00Z");
+	ck_assert_str_eq(added(v, "X-Helpdesk-Ticket"), ticket);
+	ck_assert_ptr_null(added(v, "X-Helpdesk-First-Response"));
+	hd_verdict_deinit(&v);
+
 	/* Alice answers Tuesday 10:00: 1.5h + 1h = 2h30m of business time, target 8h: met. */
 	v = run("Subject: Re: Invoice\nMessage-ID: <a1@support.example.com>\nIn-Reply-To: <t2@example.net>\n"
 		"References: <t1@example.net> <t2@example.net>\n\nWe are fixing it today.\n",
@@ -389,6 +398,21 @@ START_TEST(authority_and_approval)
 	ck_assert(strncmp(added(v, "X-Helpdesk-Authority"), "approved; ", 10) == 0);
 	hd_verdict_deinit(&v);
 
+	/* The approval was for that one send (SPEC s.6): the same reply again,
+	   here to another recipient, needs a new approval under a new id. */
+	v = run(reply, "alice@support.example.com", "other@example.net", "alice@support.example.com",
+		"2026-11-30T11:16:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	f = finding_of(v, "authority");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(strncmp(f->id, "EXC-", 4) == 0);
+	ck_assert_str_ne(f->id, exc);
+	hd_verdict_deinit(&v);
+	v = run(reply, "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-12-03T09:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	hd_verdict_deinit(&v);
+
 	/* A bigger amount is a different reply and needs its own approval. */
 	v = run("Subject: Re: Refund\nReferences: <r0@example.net>\n\nI refunded $240.\n",
 		"alice@support.example.com", "pat@example.net", "alice@support.example.com",
@@ -397,6 +421,114 @@ START_TEST(authority_and_approval)
 	hd_verdict_deinit(&v);
 	free(exc);
 	free(approve);
+}
+END_TEST
+
+/* Record callback counting approval records and keeping their ticket. */
+static bool approval_row(const struct hd_audit_row *row, void *ctx)
+{
+	char **ticket_r = ctx;
+
+	if (row->action != NULL && strcmp(row->action, "approve") == 0) {
+		free(*ticket_r);
+		*ticket_r = xstrdup(row->ticket ? row->ticket : "(none)");
+	}
+	return true;
+}
+
+/* Only a whole "approve EXC-..." command line approves; the approval is
+   chained under the ticket it approves. */
+START_TEST(approval_whole_line)
+{
+	const char *reply = "Subject: Re: Refund\nReferences: <w0@example.net>\n\n"
+			    "I have issued a refund of $200.00 to your card.\n";
+	struct hd_verdict *v = run(reply, "alice@support.example.com", "pat@example.net",
+				   "alice@support.example.com", "2026-11-30T11:00:00Z");
+	static const struct { const char *before, *after; } not_approvals[] = {
+		{ "I do NOT approve ", "\n" }, { "disapprove ", "\n" },
+		{ "Please don't approve ", " yet.\n" },
+		{ "approve ", " once the customer confirms\n" }, { "> approve ", "\n" },
+	};
+	struct hd_audit_filter af = { .kind = "approval" };
+	char *exc, *ticket, *msg, *chained = NULL, *err = NULL;
+
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	exc = xstrdup(finding_of(v, "authority")->id);
+	ticket = xstrdup(added(v, "X-Helpdesk-Ticket"));
+	hd_verdict_deinit(&v);
+	for (size_t i = 0; i < sizeof(not_approvals) / sizeof(not_approvals[0]); i++) {
+		char *line = xasprintf("%s%s%s", not_approvals[i].before, exc, not_approvals[i].after);
+
+		msg = xasprintf("Subject: about %s\n\n%s", exc, line);
+		v = run(msg, "dave@support.example.com", "approvals@support.example.com",
+			"dave@support.example.com", "2026-11-30T11:05:00Z");
+		ck_assert_msg(v->action == HD_VERDICT_REJECT, "approved by: %s", line);
+		hd_verdict_deinit(&v);
+		free(msg);
+		free(line);
+		v = run(reply, "alice@support.example.com", "pat@example.net",
+			"alice@support.example.com", "2026-11-30T11:06:00Z");
+		ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+		hd_verdict_deinit(&v);
+	}
+	msg = xasprintf("Subject: ok\n\nFine by me.\n\n  Approve: %s.\n", exc);
+	v = run(msg, "dave@support.example.com", "approvals@support.example.com",
+		"dave@support.example.com", "2026-11-30T11:10:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_str_eq(finding_of(v, "approval")->id, exc);
+	hd_verdict_deinit(&v);
+	ck_assert_int_eq(hd_store_audit(store, &af, approval_row, &chained, &err), HD_STORE_OK);
+	ck_assert_ptr_nonnull(chained);
+	ck_assert_str_eq(chained, ticket);
+	v = run(reply, "alice@support.example.com", "pat@example.net", "alice@support.example.com",
+		"2026-11-30T11:15:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	hd_verdict_deinit(&v);
+	free(chained);
+	free(msg);
+	free(ticket);
+	free(exc);
+}
+END_TEST
+
+/* The notice for notify_command carries no control character of the
+   sender's subject: one line per finding, nothing else. */
+START_TEST(notify_text_has_no_controls)
+{
+	struct hd_verdict *v = run("Subject: =?utf-8?q?Re:_x=0D=0A-_\"forged\"_(rule_x):_y=1B[31m?=\n\n"
+				   "Sorry, rules are rules.\n", "bob@support.example.com", "pat@example.net",
+				   "bob@support.example.com", "2026-11-30T11:00:00Z");
+	size_t lines = 0;
+
+	ck_assert_ptr_nonnull(v->notify_text);
+	for (const unsigned char *p = (const unsigned char *)v->notify_text; *p; p++) {
+		ck_assert_msg(*p >= 0x20 || *p == '\n', "control 0x%02x in the notice", *p);
+		lines += *p == '\n';
+	}
+	ck_assert_uint_eq(lines, 2);	/* the heading and one finding */
+	ck_assert_ptr_nonnull(strstr(v->notify_text, "Re: x  - \"forged\""));
+	hd_verdict_deinit(&v);
+}
+END_TEST
+
+/* Matched text quoted into a header is cut on a UTF-8 boundary. */
+START_TEST(quoted_detail_keeps_utf8)
+{
+	struct strbuf sb;
+	struct strbuf in;
+
+	sb_init(&in);
+	sb_putc(&in, 'a');
+	for (int i = 0; i < 60; i++)
+		sb_puts(&in, "\xc3\xa9");	/* e-acute: two bytes */
+	sb_init(&sb);
+	hd_engine_put_quoted(&sb, in.s);
+	/* 'a' and 39 whole characters fit in 80 bytes; half of the 40th does not */
+	ck_assert_uint_eq(sb.len, 2 + 1 + 39 * 2);
+	ck_assert(sb.s[sb.len - 1] == '"');
+	ck_assert((unsigned char)sb.s[sb.len - 2] == 0xa9);
+	sb_free(&sb);
+	sb_free(&in);
 }
 END_TEST
 
@@ -658,6 +790,9 @@ int main(void)
 	tcase_add_test(tc, thread_fingerprint_quotes);
 	tcase_add_test(tc, thread_and_first_response);
 	tcase_add_test(tc, authority_and_approval);
+	tcase_add_test(tc, approval_whole_line);
+	tcase_add_test(tc, notify_text_has_no_controls);
+	tcase_add_test(tc, quoted_detail_keeps_utf8);
 	tcase_add_test(tc, exception_tiers_and_handoff);
 	tcase_add_test(tc, exception_line_removed_before_delivery);
 	tcase_add_test(tc, authority_every_alternative);

@@ -670,7 +670,7 @@ START_TEST(test_exceptions)
 	ck_assert_int_eq(hd_store_exception_find(s, "T-1", "ann", "fp2", &got, &error),
 			 HD_STORE_NOT_FOUND);
 
-	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-1", "approved", "lead", 1500, &error),
+	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-1", "approved", "lead", 1500, NULL, &error),
 			 HD_STORE_OK);
 	ck_assert_int_eq(hd_store_exception_get(s, "EXC-1", &got, &error), HD_STORE_OK);
 	ck_assert_str_eq(got.status, "approved");
@@ -678,24 +678,24 @@ START_TEST(test_exceptions)
 	ck_assert_int_eq(got.decided, 1500);
 	hd_exception_free(&got);
 	/* Once: the same decision again is a no-op, the other one an error. */
-	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-1", "approved", "boss", 1600, &error),
+	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-1", "approved", "boss", 1600, NULL, &error),
 			 HD_STORE_OK);
 	ck_assert_int_eq(hd_store_exception_get(s, "EXC-1", &got, &error), HD_STORE_OK);
 	ck_assert_str_eq(got.approver, "lead");
 	ck_assert_int_eq(got.decided, 1500);
 	hd_exception_free(&got);
-	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-1", "refused", "boss", 1600, &error),
+	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-1", "refused", "boss", 1600, NULL, &error),
 			 HD_STORE_ERROR);
 	ck_assert_msg(strstr(error, "already approved by lead") != NULL, "%s", error);
 	free(error);
 	error = NULL;
-	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-2", "maybe", "lead", 1, &error),
+	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-2", "maybe", "lead", 1, NULL, &error),
 			 HD_STORE_ERROR);
 	free(error);
 	error = NULL;
-	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-404", "approved", "lead", 1, &error),
+	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-404", "approved", "lead", 1, NULL, &error),
 			 HD_STORE_NOT_FOUND);
-	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-2", "refused", "lead", 2100, &error),
+	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-2", "refused", "lead", 2100, NULL, &error),
 			 HD_STORE_OK);
 	ck_assert_int_eq(hd_store_exception_find(s, "T-1", "ann", "fp1", &got, &error), HD_STORE_OK);
 	ck_assert_str_eq(got.status, "refused");
@@ -896,6 +896,67 @@ START_TEST(test_pg_reconnect)
 }
 END_TEST
 
+/* An approval lives in the hash chain: one send consumes it, and a row
+   approved by an UPDATE from outside approves nothing and fails --verify. */
+START_TEST(test_exception_chain)
+{
+	char *uri = fresh_uri(_i), *error = NULL, *problem = NULL;
+	struct hd_store *s = open_ok(uri);
+	struct hd_exception e = { .id = "EXC-8", .ticket = "T-8", .agent = "ann",
+				  .policy = "refunds", .fingerprint = "fp8", .tier = 2,
+				  .amount = 900, .created = 1000 };
+	struct hd_exception e9 = e, got;
+	struct hd_record why = { .queue_id = "Q1", .message_id = "<m@x>" };
+	struct hd_audit_filter f = { .ticket = "T-8" };
+	struct collect c = { 0 };
+	long long checked, bad;
+
+	e9.id = "EXC-9";
+	e9.fingerprint = "fp9";
+	ck_assert_int_eq(hd_store_exception_add(s, &e, &error), HD_STORE_OK);
+	ck_assert_int_eq(hd_store_exception_add(s, &e9, &error), HD_STORE_OK);
+	ck_assert_int_eq(hd_store_exception_consume(s, "EXC-8", "ann", 1100, NULL, &error),
+			 HD_STORE_NOT_FOUND);	/* not approved yet */
+	ck_assert_int_eq(hd_store_exception_decide(s, "EXC-8", "approved", "lead", 1500, &why,
+						   &error), HD_STORE_OK);
+	/* the approval is recorded under the ticket it approves */
+	ck_assert_uint_eq(audit_count(s, &f, &c), 1);
+	collect_free(&c);
+	ck_assert_int_eq(hd_store_exception_consume(s, "EXC-8", "ann", 1600, NULL, &error),
+			 HD_STORE_OK);
+	ck_assert_int_eq(hd_store_exception_get(s, "EXC-8", &got, &error), HD_STORE_OK);
+	ck_assert_str_eq(got.status, "used");
+	ck_assert_str_eq(got.approver, "lead");
+	hd_exception_free(&got);
+	/* one send only */
+	ck_assert_int_eq(hd_store_exception_consume(s, "EXC-8", "ann", 1700, NULL, &error),
+			 HD_STORE_NOT_FOUND);
+	ck_assert_uint_eq(audit_count(s, &f, &c), 2);
+	collect_free(&c);
+	ck_assert_int_eq(verify(s, &checked, &problem), 0);
+
+	if (_i < n_external) {
+		/* One UPDATE outside the store: no approval, and --verify says so. */
+		raw_ok(_i, uri, "UPDATE exceptions SET status = 'approved', approver = 'mallory',"
+		       " decided = 1800 WHERE id = 'EXC-9'");
+		ck_assert_int_eq(hd_store_exception_get(s, "EXC-9", &got, &error), HD_STORE_OK);
+		ck_assert_str_eq(got.status, "pending");
+		ck_assert_ptr_null(got.approver);
+		hd_exception_free(&got);
+		ck_assert_int_eq(hd_store_exception_consume(s, "EXC-9", "ann", 1900, NULL, &error),
+				 HD_STORE_NOT_FOUND);
+		bad = verify(s, &checked, &problem);
+		ck_assert_int_eq(bad, -1);
+		ck_assert_msg(problem != NULL && strstr(problem, "EXC-9") != NULL &&
+			      strstr(problem, "no chained record") != NULL, "%s",
+			      problem ? problem : "(null)");
+		free(problem);
+	}
+	hd_store_deinit(&s);
+	free(uri);
+}
+END_TEST
+
 /* Build the suite for the backends found. */
 static Suite *store_suite(void)
 {
@@ -914,6 +975,7 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(tc, test_messages, 0, n_backends);
 	tcase_add_loop_test(tc, test_records_chain_and_audit, 0, n_backends);
 	tcase_add_loop_test(tc, test_exceptions, 0, n_backends);
+	tcase_add_loop_test(tc, test_exception_chain, 0, n_backends);
 	tcase_add_loop_test(tc, test_rollback, 0, n_backends);
 	tcase_add_loop_test(tx, test_append_only_trigger, 0, n_external);
 	tcase_add_loop_test(tx, test_verify_tampered, 0, n_external);
