@@ -1,6 +1,7 @@
 /*
- * engine-exception-lines - removes #exception lines from an outbound body
- * before delivery (SPEC s.6: the customer never sees them). Lines are
+ * engine-exception-lines - removes agent request lines (#exception, SPEC
+ * s.6, and #status, SPEC s.11) from an outbound body before delivery: the
+ * customer never sees them. Lines are
  * dropped from the raw body; the result is parsed again and, if a line
  * still shows (an encoded part, a QP soft break), the reply is refused.
  * Must never let a request line reach the customer.
@@ -14,10 +15,14 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* True when a line (after blanks and leading HTML tags) is an #exception line. */
+/* Request keywords whose lines never reach the customer. */
+static const char *const REQUEST_WORDS[] = { "#exception", "#status", NULL };
+
+/* True when a line (after blanks and leading HTML tags) is a request line. */
 static bool is_exception_line(const char *p, size_t len)
 {
 	const char *e = p + len;
+	size_t kl;
 
 	for (;;) {
 		while (p < e && (*p == ' ' || *p == '\t'))
@@ -31,8 +36,13 @@ static bool is_exception_line(const char *p, size_t len)
 		}
 		break;
 	}
-	return (size_t)(e - p) >= 10 && strncasecmp(p, "#exception", 10) == 0 &&
-	       (e - p == 10 || !isalnum((unsigned char)p[10]));
+	for (size_t i = 0; REQUEST_WORDS[i] != NULL; i++) {
+		kl = strlen(REQUEST_WORDS[i]);
+		if ((size_t)(e - p) >= kl && strncasecmp(p, REQUEST_WORDS[i], kl) == 0 &&
+		    ((size_t)(e - p) == kl || !isalnum((unsigned char)p[kl])))
+			return true;
+	}
+	return false;
 }
 
 /* True when any text part still shows an #exception line to the reader. */

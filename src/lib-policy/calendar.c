@@ -190,15 +190,25 @@ bool hd_calendar_is_open(const struct hd_calendar *cal, time_t t)
 bool hd_calendar_add(const struct hd_calendar *cal, time_t received, long minutes,
 		     bool wall, time_t *deadline_r)
 {
+	if (minutes > HD_CAL_MAX_MINUTES)
+		return false;
+	return hd_calendar_add_seconds(cal, received, minutes < 0 ? 0 : minutes * 60L, wall,
+				       deadline_r);
+}
+
+/* The instant at which `seconds` of open (or wall) time has elapsed. */
+bool hd_calendar_add_seconds(const struct hd_calendar *cal, time_t received, long seconds,
+			     bool wall, time_t *deadline_r)
+{
 	struct hd_span sp[HD_CAL_MAX_SPANS_PER_DAY];
 	long day, empty = 0;
 	time_t need;
 
-	if (minutes < 0)
-		minutes = 0;
-	if (minutes > HD_CAL_MAX_MINUTES)
+	if (seconds < 0)
+		seconds = 0;
+	if (seconds > HD_CAL_MAX_MINUTES * 60)
 		return false;
-	need = (time_t)minutes * 60;
+	need = (time_t)seconds;
 	if (wall) {
 		*deadline_r = received + need;
 		return true;

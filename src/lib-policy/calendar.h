@@ -69,6 +69,10 @@ bool hd_calendar_is_open(const struct hd_calendar *cal, time_t t);
 bool hd_calendar_add(const struct hd_calendar *cal, time_t received, long minutes,
 		     bool wall, time_t *deadline_r);
 
+/* The same with a target in seconds (a remaining time after a pause). */
+bool hd_calendar_add_seconds(const struct hd_calendar *cal, time_t received, long seconds,
+			     bool wall, time_t *deadline_r);
+
 /* Open seconds between from and to (0 if to <= from); wall = plain difference. */
 long hd_calendar_elapsed(const struct hd_calendar *cal, time_t from, time_t to, bool wall);
 
