@@ -13,6 +13,7 @@
 struct hd_netlist;
 
 #define HD_CONFIG_DEFAULT_PATH SYSCONFDIR "/helpdesk-milter/helpdesk-milter.yaml"
+#define HD_CONFIG_DEFAULT_SENDMAIL "/usr/sbin/sendmail"
 
 struct hd_config {
 	char *file;
@@ -30,6 +31,7 @@ struct hd_config {
 	char *log_facility;		/* default mail */
 	char *log_level;		/* default info */
 	int timeout;			/* libmilter timeout, seconds */
+	char *sendmail;			/* sla-watch mails through it, default /usr/sbin/sendmail */
 };
 
 /* Named limits of the loader. */

@@ -172,7 +172,7 @@ int hd_store_sla_claim(struct hd_store *s, const struct hd_sla_key *k, const cha
 		/* Taken: only a stale 'sending' claim of a gone owner moves. */
 		if (s->vt->query(s->conn, "SELECT claimed_at, owner FROM sla_events WHERE"
 			" ticket = $1 AND clock = $2 AND started = $3 AND threshold = $4 AND"
-			" status = 'sending' AND claimed_at < $5", (struct hd_sql_param[]){
+			" status = 'sending' AND claimed_at <= $5", (struct hd_sql_param[]){
 				p[0], p[1], p[2], p[3], p[6] }, 5, hd_store_row_first, &row, NULL,
 			error_r) != HD_STORE_OK)
 			goto fail;
@@ -227,6 +227,66 @@ int hd_store_sla_claimed(struct hd_store *s, const struct hd_sla_key *k, bool *c
 		error_r) != HD_STORE_OK)
 		return HD_STORE_ERROR;
 	*claimed_r = row.found;
+	hd_store_first_row_free(&row);
+	return HD_STORE_OK;
+}
+
+/* Give a failed claim back: stale at once, owned by nobody alive. */
+int hd_store_sla_release(struct hd_store *s, const struct hd_sla_key *k, const char *owner,
+			 char **error_r)
+{
+	struct hd_sql_param p[] = {
+		p_text(k->ticket), p_text(k->clock), p_int((long long)k->started),
+		p_int(k->threshold), p_text(owner),
+	};
+
+	return hd_store_run(s, "UPDATE sla_events SET owner = 'released', claimed_at = 0 WHERE"
+		" ticket = $1 AND clock = $2 AND started = $3 AND threshold = $4 AND owner = $5"
+		" AND status = 'sending'", p, 5, NULL, error_r);
+}
+
+/* Walk state of hd_store_sla_claims. */
+struct claims_ctx {
+	hd_sla_claim_fn *fn;
+	void *ctx;
+};
+
+/* Row callback: one claim. */
+static bool row_claim(void *ctx, const char *const *c, size_t ncols)
+{
+	struct claims_ctx *cc = ctx;
+	struct hd_sla_key k = { c[0], c[1], (time_t)col_int(c[2]), (int)col_int(c[3]) };
+
+	return cc->fn(&k, c[4] != NULL && strcmp(c[4], "sent") == 0, c[5],
+		      (time_t)col_int(c[6]), cc->ctx);
+}
+
+/* Every claim of an open ticket. */
+int hd_store_sla_claims(struct hd_store *s, hd_sla_claim_fn *fn, void *ctx, char **error_r)
+{
+	struct claims_ctx cc = { fn, ctx };
+
+	return s->vt->query(s->conn, "SELECT e.ticket, e.clock, e.started, e.threshold, e.status,"
+		" e.owner, e.claimed_at FROM sla_events e JOIN ticket_state st ON st.id = e.ticket"
+		" WHERE st.state = 'open'", NULL, 0, row_claim, &cc, NULL, error_r);
+}
+
+/* Subject of the ticket's first inbound record. */
+int hd_store_ticket_subject(struct hd_store *s, const char *id, char **subject_r,
+			    char **error_r)
+{
+	struct hd_sql_param p[1] = { p_text(id) };
+	struct hd_store_first_row row = { 0 };
+
+	*subject_r = NULL;
+	if (s->vt->query(s->conn, "SELECT text FROM records WHERE ticket = $1 AND kind ="
+		" 'inbound' ORDER BY seq LIMIT 1", p, 1, hd_store_row_first, &row, NULL, error_r)
+	    != HD_STORE_OK)
+		return HD_STORE_ERROR;
+	if (row.found) {
+		*subject_r = row.text[0];
+		row.text[0] = NULL;
+	}
 	hd_store_first_row_free(&row);
 	return HD_STORE_OK;
 }

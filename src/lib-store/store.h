@@ -117,6 +117,18 @@ int hd_store_sla_claim(struct hd_store *s, const struct hd_sla_key *k, const cha
 /* Mark a claimed event sent (inside the caller's transaction or its own). */
 int hd_store_sla_sent(struct hd_store *s, const struct hd_sla_key *k, const char *owner,
 		      time_t now, char **error_r);
+/* Give a claim back after a failed send: the next run (any owner) takes it. */
+int hd_store_sla_release(struct hd_store *s, const struct hd_sla_key *k, const char *owner,
+			 char **error_r);
+/* Every claim of an open ticket: fn gets its key, whether it is sent, its
+   owner and claim time (so a watcher skips them without a write). */
+typedef bool hd_sla_claim_fn(const struct hd_sla_key *k, bool sent, const char *owner,
+			     time_t claimed_at, void *ctx);
+int hd_store_sla_claims(struct hd_store *s, hd_sla_claim_fn *fn, void *ctx, char **error_r);
+/* Subject of the ticket's opening message (its first inbound record); NULL
+   in *subject_r when unknown. */
+int hd_store_ticket_subject(struct hd_store *s, const char *id, char **subject_r,
+			    char **error_r);
 /* Has the event been claimed by anyone (sent or sending)? */
 int hd_store_sla_claimed(struct hd_store *s, const struct hd_sla_key *k, bool *claimed_r,
 			 char **error_r);
