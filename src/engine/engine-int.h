@@ -129,6 +129,8 @@ int hd_engine_resolve_ticket(struct run *r);
 void hd_engine_stamp_common(struct run *r);
 /* First agent reply on a ticket: met or breached against the target. */
 void hd_engine_decide_first_response(struct run *r);
+/* "1h30m" style rendering of minutes into buf. */
+void hd_engine_fmt_minutes(long minutes, char buf[32]);
 
 /* engine-state.c: ticket life (SPEC s.11) */
 

@@ -37,14 +37,7 @@ static bool state_clock(struct run *r, const struct hd_calendar **cal_r,
 /* "2h05m" style rendering of seconds (rounded down to minutes). */
 static void fmt_seconds(long seconds, char buf[32])
 {
-	long m = seconds / 60;
-
-	if (m >= 60 && m % 60)
-		snprintf(buf, 32, "%ldh%02ldm", m / 60, m % 60);
-	else if (m >= 60)
-		snprintf(buf, 32, "%ldh", m / 60);
-	else
-		snprintf(buf, 32, "%ldm", m);
+	hd_engine_fmt_minutes(seconds / 60, buf);
 }
 
 /* Read the ticket's state; a ticket from before states is open since it opened. */
