@@ -212,25 +212,6 @@ int hd_store_sla_sent(struct hd_store *s, const struct hd_sla_key *k, const char
 		p, 6, NULL, error_r);
 }
 
-/* Has anyone claimed the event? */
-int hd_store_sla_claimed(struct hd_store *s, const struct hd_sla_key *k, bool *claimed_r,
-			 char **error_r)
-{
-	struct hd_sql_param p[] = {
-		p_text(k->ticket), p_text(k->clock), p_int((long long)k->started),
-		p_int(k->threshold),
-	};
-	struct hd_store_first_row row = { 0 };
-
-	if (s->vt->query(s->conn, "SELECT 1 FROM sla_events WHERE ticket = $1 AND clock = $2"
-		" AND started = $3 AND threshold = $4", p, 4, hd_store_row_first, &row, NULL,
-		error_r) != HD_STORE_OK)
-		return HD_STORE_ERROR;
-	*claimed_r = row.found;
-	hd_store_first_row_free(&row);
-	return HD_STORE_OK;
-}
-
 /* Give a failed claim back: stale at once, owned by nobody alive. */
 int hd_store_sla_release(struct hd_store *s, const struct hd_sla_key *k, const char *owner,
 			 char **error_r)

@@ -129,9 +129,6 @@ int hd_store_sla_claims(struct hd_store *s, hd_sla_claim_fn *fn, void *ctx, char
    in *subject_r when unknown. */
 int hd_store_ticket_subject(struct hd_store *s, const char *id, char **subject_r,
 			    char **error_r);
-/* Has the event been claimed by anyone (sent or sending)? */
-int hd_store_sla_claimed(struct hd_store *s, const struct hd_sla_key *k, bool *claimed_r,
-			 char **error_r);
 
 /* Audit records: append-only, hash-chained. */
 struct hd_record {
