@@ -13,7 +13,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake pkg-config ca-certificates \
 	libmilter-dev libgmime-3.0-dev libyaml-dev check libsqlite3-dev sqlite3 \
-	libpq-dev libutf8proc-dev tzdata \
+	libpq-dev libutf8proc-dev libical-dev tzdata \
 	postfix swaks miltertest valgrind postgresql procps psmisc iproute2 dovecot-core \
 	liblockfile1 libwrap0 m4 util-linux \
 	chromium fonts-dejavu-core

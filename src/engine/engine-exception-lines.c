@@ -1,6 +1,6 @@
 /*
  * engine-exception-lines - the control lines an agent writes in a reply
- * (`#exception ...`, SPEC s.6): one rule says what such a line is, used both
+ * (`#exception ...`, SPEC s.6; `#status ...`, SPEC s.11): one rule says what such a line is, used both
  * to read it (engine-authority.c) and to remove it before delivery, so a
  * line is never removed without being read or read without being removed.
  * Lines are dropped from the raw body whole, across a quoted-printable soft
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 /* Words that make "#word ..." at the start of a line a control line. */
-static const char *const control_words[] = { "exception" };
+static const char *const control_words[] = { "exception", "status" };
 
 /* Tags that end a rendered HTML line: what follows is a new line. */
 static const char *const control_html_breaks[] = {

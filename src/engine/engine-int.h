@@ -47,6 +47,8 @@ struct run {
 	struct hd_ticket newticket;	/* the row to open (strings borrowed from the run) */
 	bool write_ticket;
 	time_t first_response_at;	/* set when this reply is the first response */
+	struct hd_ticket_state st;	/* ticket life (engine-state.c) */
+	bool have_state, write_state, state_stamped;
 	struct pending *recs;
 	size_t nrecs;
 	struct hd_exception *excs;	/* exceptions to insert */
@@ -141,6 +143,19 @@ int hd_engine_resolve_ticket(struct run *r);
 void hd_engine_stamp_common(struct run *r);
 /* First agent reply on a ticket: met or breached against the target. */
 void hd_engine_decide_first_response(struct run *r);
+/* "1h30m" style rendering of minutes into buf. */
+void hd_engine_fmt_minutes(long minutes, char buf[32]);
+
+/* engine-state.c: ticket life (SPEC s.11) */
+
+/* Read the stored ticket's state; -1 with r->error when the store fails. */
+int hd_engine_state_load(struct run *r);
+/* A ticket being opened starts open. */
+void hd_engine_state_open(struct run *r);
+/* Customer message: reopen, next-reply clock, moved resolution due. */
+void hd_engine_state_inbound(struct run *r);
+/* Agent reply: next-reply answer, #status request, resolution attainment. */
+void hd_engine_state_outbound(struct run *r);
 
 /* engine-exception-lines.c */
 

@@ -20,7 +20,7 @@
 #define HD_THREAD_IDS_MAX (3 + 64)	/* helpdesk key, In-Reply-To, References */
 
 /* "1h30m" style rendering of minutes. */
-static void fmt_minutes(long minutes, char buf[32])
+void hd_engine_fmt_minutes(long minutes, char buf[32])
 {
 	if (minutes >= 60 && minutes % 60)
 		snprintf(buf, 32, "%ldh%02ldm", minutes / 60, minutes % 60);
@@ -142,8 +142,8 @@ void hd_engine_decide_first_response(struct run *r)
 	elapsed = hd_calendar_elapsed(team->calendar, r->stored.opened, r->in->received, t->wall) / 60;
 	target = t->first_response;
 	met = r->stored.first_response_due ? r->in->received <= r->stored.first_response_due : elapsed <= target;
-	fmt_minutes(elapsed, eb);
-	fmt_minutes(target, tb);
+	hd_engine_fmt_minutes(elapsed, eb);
+	hd_engine_fmt_minutes(target, tb);
 	if (r->stored.first_response_due)
 		time_format_utc(r->stored.first_response_due, due);
 	else

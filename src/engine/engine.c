@@ -116,14 +116,18 @@ static int run_inbound(struct run *r)
 	r->nall = hd_norm_text(r->alltext, strlen(r->alltext));
 	r->nsubject = hd_norm_text(r->msg->subject, strlen(r->msg->subject));
 
-	if (hd_engine_resolve_ticket(r) < 0)
+	if (hd_engine_resolve_ticket(r) < 0 || hd_engine_state_load(r) < 0)
 		return -1;
 	hd_engine_stamp_common(r);
 	hd_verdict_add_header(r->v, "X-Helpdesk-Team", r->team->name);
 	r->v->team = xstrdup(r->team->name);
 	hd_engine_decide_priority(r);
-	if (r->opening)
+	if (r->opening) {
 		hd_engine_decide_sla(r);
+		hd_engine_state_open(r);
+	} else {
+		hd_engine_state_inbound(r);
+	}
 	hd_engine_decide_escalation(r);
 	hd_helpdesk_inbound(r->p, r->team->name, r->msg, r->in, r->opening, r->v);
 	report_limits(r);
@@ -145,7 +149,8 @@ static int run_outbound(struct run *r)
 			approvals_only = false;
 		free(a);
 	}
-	if (hd_engine_resolve_ticket(r) < 0 || hd_engine_thread_requote(r) < 0)
+	if (hd_engine_resolve_ticket(r) < 0 || hd_engine_thread_requote(r) < 0 ||
+	    hd_engine_state_load(r) < 0)
 		return -1;
 	if (r->have_stored) {
 		r->v->team = xstrdup(r->stored.team);
@@ -162,6 +167,8 @@ static int run_outbound(struct run *r)
 	hd_engine_strip_exception_lines(r);
 	if (r->strongest < HD_ACTION_HOLD)
 		hd_engine_decide_first_response(r);
+	if (r->strongest < HD_ACTION_HOLD)
+		hd_engine_state_outbound(r);
 	hd_engine_rec_add(r, "outbound", NULL,
 			  r->strongest >= HD_ACTION_HOLD ? hd_action_name(r->strongest) : "accept",
 			  r->msg->subject, NULL);
@@ -260,6 +267,9 @@ static int write_store(struct run *r)
 	if (r->first_response_at && r->v->action == HD_VERDICT_ACCEPT &&
 	    hd_store_ticket_first_response(s, r->ticket, r->first_response_at, r->agent->address, &err) != HD_STORE_OK)
 		goto fail_rb;
+	if (r->write_state && (r->v->direction == HD_DIR_INBOUND || r->v->action == HD_VERDICT_ACCEPT) &&
+	    hd_store_ticket_state_put(s, &r->st, &err) != HD_STORE_OK)
+		goto fail_rb;
 	for (size_t i = 0; i < r->nexcs; i++)
 		if (hd_store_exception_add(s, &r->excs[i], &err) != HD_STORE_OK)
 			goto fail_rb;
@@ -328,6 +338,7 @@ static void run_free(struct run *r)
 	free(r->ticket);
 	if (r->have_stored)
 		hd_ticket_free(&r->stored);
+	hd_ticket_state_free(&r->st);
 	for (size_t i = 0; i < r->nrecs; i++) {
 		free(r->recs[i].kind);
 		free(r->recs[i].rule);

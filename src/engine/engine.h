@@ -42,6 +42,25 @@ struct hd_engine {
 	const struct hd_seal_key *seal;	/* NULL: stamps are not sealed */
 };
 
+/* An SLA event an open ticket has reached (sla-watch, SPEC s.11). */
+struct hd_sla_event {
+	int clock;			/* enum hd_sla_clock */
+	int threshold;			/* percent of the target; 100 = breach */
+	time_t started;			/* when the clock started: part of the event's key */
+	time_t due;			/* the target's due time (0 unknown) */
+	long counted, target;		/* seconds counted toward the target, target seconds */
+	const char *to;			/* the escalation contact mailed (policy-owned) */
+	const char *level;		/* its level name */
+	bool backup;			/* outside the primary's hours */
+};
+#define HD_SLA_EVENTS_MAX (3 * (8 + 1))	/* clocks x (warn_at shares + breach) */
+struct hd_open_ticket;
+/* Every event an open ticket has reached at `now`: each crossed warn_at
+   share and the breach of each running clock whose escalation level the
+   policy names, lowest first. Returns how many were written to out. */
+size_t hd_engine_sla_events(const struct hd_policy *p, const struct hd_open_ticket *ot,
+			    time_t now, struct hd_sla_event out[HD_SLA_EVENTS_MAX]);
+
 /* Decide. 0 with *verdict_r, or -1 with *error_r (store down, ...): the
    caller applies on_failure. */
 int hd_engine_run(const struct hd_engine *e, const struct hd_engine_input *in,

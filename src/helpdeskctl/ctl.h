@@ -22,6 +22,8 @@ int cmd_audit(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 /* helpdeskctl card --policy FILE [--format text|html] (ctl-card.c). */
 int cmd_card(int argc, char **argv);
+/* helpdeskctl sla-watch -c CONFIG [--at T] [--loop S] [--dry-run] (ctl-sla-watch.c). */
+int cmd_sla_watch(int argc, char **argv);
 
 /* Print every diagnostic to stderr. */
 void ctl_print_diag(const struct hd_diag *d);

@@ -30,6 +30,7 @@ static void usage_main(FILE *f)
 		"  report --store URI [...] KPI report for a period\n"
 		"  card --policy FILE       print the policy's quick-reference card\n"
 		"  verify-seal [--key-file [ID=]F ...] MSG  check X-Helpdesk-Seal\n"
+		"  sla-watch -c CONFIG      mail SLA warnings and breaches once each\n"
 		"Run 'helpdeskctl COMMAND --help' for a command's options.\n");
 }
 
@@ -79,6 +80,7 @@ static const struct ctl_command {
 	{ "report", cmd_report },
 	{ "card", cmd_card },
 	{ "verify-seal", hd_ctl_verify_seal },
+	{ "sla-watch", cmd_sla_watch },
 };
 
 /* Run the command named by argv[1]; --help and --version are answered here. */

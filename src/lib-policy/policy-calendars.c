@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "tz.h"
+#include "calendar-ics.h"
 
 /* Day names by wday (0 = Sunday), for messages. */
 static const char *const DAY_NAMES[7] = { "sunday", "monday", "tuesday", "wednesday",
@@ -26,7 +27,9 @@ static const char *const DAY_NAMES[7] = { "sunday", "monday", "tuesday", "wednes
 /* Day tokens in week order Monday..Sunday (the order ranges run in). */
 static const char *const DAY_TOKENS[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 /* Keys of one calendar. */
-static const char *const CAL_KEYS[] = { "timezone", "hours", "holidays", NULL };
+static const char *const CAL_KEYS[] = { "timezone", "hours", "holidays", "holidays_ics", NULL };
+/* Keys of a part-day holiday. */
+static const char *const PART_KEYS[] = { "date", "from", "until", NULL };
 
 /* Parse a day token ("mon", "monday", case-insensitive) as 0=Mon..6=Sun, or -1. */
 static int day_token(const char *s, size_t len)
@@ -312,7 +315,64 @@ static int long_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Read calendars.NAME.holidays into cal (sorted). */
+/* Order part-day holidays by day. */
+static int part_cmp(const void *a, const void *b)
+{
+	const struct hd_part_holiday *x = a, *y = b;
+
+	return x->day < y->day ? -1 : x->day > y->day;
+}
+
+/* One time of a part-day holiday ("13:00"); def when absent, -1 after an error. */
+static int part_time(struct ploader *ld, const struct hd_ynode *it, const char *key, int def,
+		     const char *path)
+{
+	const struct hd_ynode *n = hd_ymap_get(it, key);
+	bool syntax_ok;
+	int m;
+
+	if (n == NULL)
+		return def;
+	m = n->type == HD_Y_SCALAR ? parse_hhmm(n->scalar, strlen(n->scalar), &syntax_ok) : -1;
+	if (m < 0)
+		pl_err(ld, n, "bad %s time in %s (expected HH:MM like 13:00)", key, path);
+	return m;
+}
+
+/* A part-day holiday { date: 2026-12-24, from: "13:00", until: "24:00" }. */
+static void load_part_holiday(struct ploader *ld, struct hd_calendar *cal,
+			      const struct hd_ynode *it, const char *path)
+{
+	const struct hd_ynode *dn;
+	struct hd_part_holiday ph;
+
+	if (!pl_want_map_keys(ld, it, path, "date, from, until", PART_KEYS))
+		return;
+	dn = pl_want_key(ld, it, "date", path, "a date like 2026-12-24");
+	if (dn == NULL)
+		return;
+	if (dn->type != HD_Y_SCALAR || !pl_parse_date(dn->scalar, &ph.day)) {
+		pl_err(ld, dn, "bad date in %s (expected YYYY-MM-DD like 2026-12-24)", path);
+		return;
+	}
+	ph.from = part_time(ld, it, "from", 0, path);
+	ph.until = part_time(ld, it, "until", 24 * 60, path);
+	if (ph.from < 0 || ph.until < 0)
+		return;
+	if (ph.until <= ph.from) {
+		pl_err(ld, it, "part-day holiday %s in %s closes nothing (until is not after "
+		       "from)", dn->scalar, path);
+		return;
+	}
+	for (size_t j = 0; j < cal->npart; j++)
+		if (cal->part[j].day == ph.day) {
+			pl_err(ld, dn, "duplicate holiday '%s' in %s", dn->scalar, path);
+			return;
+		}
+	cal->part[cal->npart++] = ph;
+}
+
+/* Read calendars.NAME.holidays into cal (sorted): dates and part-day maps. */
 static void load_holidays(struct ploader *ld, struct hd_calendar *cal,
 			  const struct hd_ynode *h, const char *path)
 {
@@ -321,7 +381,8 @@ static void load_holidays(struct ploader *ld, struct hd_calendar *cal,
 	if (hd_ynode_is_null(h))
 		return;
 	if (h->type != HD_Y_SEQ) {
-		pl_err(ld, h, "%s must be a list of dates like [2026-12-25, 2026-12-28], not %s",
+		pl_err(ld, h, "%s must be a list of dates like [2026-12-25, { date: 2026-12-24, "
+		       "from: \"13:00\" }], not %s",
 		       path, hd_ynode_type_name(h));
 		return;
 	}
@@ -330,9 +391,15 @@ static void load_holidays(struct ploader *ld, struct hd_calendar *cal,
 		return;
 	}
 	cal->holidays = xcalloc(h->n, sizeof(long));
+	cal->part = xcalloc(h->n, sizeof(*cal->part));
 	for (i = 0; i < h->n; i++) {
 		const struct hd_ynode *it = h->items[i];
 		long day;
+
+		if (it->type == HD_Y_MAP) {
+			load_part_holiday(ld, cal, it, path);
+			continue;
+		}
 
 		if (it->type != HD_Y_SCALAR || !pl_parse_date(it->scalar, &day)) {
 			pl_err(ld, it, "bad date '%s' for %s (expected a real date as YYYY-MM-DD, "
@@ -350,6 +417,51 @@ static void load_holidays(struct ploader *ld, struct hd_calendar *cal,
 		cal->holidays[cal->nholidays++] = day;
 	}
 	qsort(cal->holidays, cal->nholidays, sizeof(long), long_cmp);
+	qsort(cal->part, cal->npart, sizeof(*cal->part), part_cmp);
+}
+
+/* Read calendars.NAME.holidays_ics: its all-day events join the holidays
+   (a day listed twice is one holiday), timed events become closed periods. */
+static void load_holidays_ics(struct ploader *ld, struct hd_calendar *cal,
+			      const struct hd_ynode *n, const char *path)
+{
+	const char *file = pl_want_scalar(ld, n, path, "the path of an iCalendar file");
+	long *days = NULL;
+	size_t ndays = 0, j, k;
+	char *err = NULL;
+
+	char *full;
+	const char *slash;
+
+	if (file == NULL)
+		return;
+	/* a relative path is read next to the policy file */
+	slash = ld->file ? strrchr(ld->file, '/') : NULL;
+	full = file[0] != '/' && slash != NULL ?
+	       xasprintf("%.*s/%s", (int)(slash - ld->file), ld->file, file) : xstrdup(file);
+	if (!hd_calendar_ics_read(cal, full, &days, &ndays, &err)) {
+		pl_err(ld, n, "%s: %s", path, err);
+		free(err);
+		free(full);
+		return;
+	}
+	free(full);
+	if (cal->nholidays + ndays > HD_CAL_MAX_HOLIDAYS) {
+		pl_err(ld, n, "too many holidays in %s with the policy's own (limit %d)", path,
+		       HD_CAL_MAX_HOLIDAYS);
+		free(days);
+		return;
+	}
+	cal->holidays = xrealloc(cal->holidays, (cal->nholidays + ndays + 1) * sizeof(long));
+	memcpy(cal->holidays + cal->nholidays, days, ndays * sizeof(long));
+	cal->nholidays += ndays;
+	free(days);
+	qsort(cal->holidays, cal->nholidays, sizeof(long), long_cmp);
+	for (j = 0, k = 0; j < cal->nholidays; j++)
+		if (k == 0 || cal->holidays[k - 1] != cal->holidays[j])
+			cal->holidays[k++] = cal->holidays[j];
+	cal->nholidays = k;
+	hd_calendar_closed_normalise(cal);
 }
 
 /* calendars: name -> { timezone, hours, holidays }. */
@@ -373,7 +485,7 @@ void pl_load_calendars(struct ploader *ld, const struct hd_ynode *root)
 		const char *tzname;
 
 		if (pl_want_name(ld, cals->keys[i], "calendars") == NULL ||
-		    !pl_want_map_keys(ld, v, path, "timezone, hours, holidays", CAL_KEYS)) {
+		    !pl_want_map_keys(ld, v, path, "timezone, hours, holidays, holidays_ics", CAL_KEYS)) {
 			free(path);
 			continue;
 		}
@@ -407,6 +519,12 @@ void pl_load_calendars(struct ploader *ld, const struct hd_ynode *root)
 			char *hp = pl_path_key(path, "holidays");
 
 			load_holidays(ld, cal, hd_ymap_get(v, "holidays"), hp);
+			free(hp);
+		}
+		if (hd_ymap_get(v, "holidays_ics") != NULL && cal->tz != NULL) {
+			char *hp = pl_path_key(path, "holidays_ics");
+
+			load_holidays_ics(ld, cal, hd_ymap_get(v, "holidays_ics"), hp);
 			free(hp);
 		}
 		free(path);

@@ -14,7 +14,44 @@
 #include <string.h>
 
 /* Keys of escalation, of one level, of one trigger and of handoff. */
-static const char *const ESC_KEYS[] = { "levels", "triggers", "handoff", NULL };
+static const char *const ESC_KEYS[] = { "levels", "triggers", "handoff", "on_warning",
+					 "on_breach", NULL };
+/* Keys of on_warning / on_breach given per clock. */
+static const char *const SLA_CLOCK_KEYS[] = { "first_response", "next_reply", "resolution",
+					      NULL };
+
+/* on_warning / on_breach: one level for every clock, or { clock: level }. */
+static void load_sla_levels(struct ploader *ld, const struct hd_ynode *esc, const char *key,
+			    const struct hd_esc_level *out[HD_SLA_CLOCK_COUNT])
+{
+	const struct hd_ynode *n = hd_ymap_get(esc, key);
+	struct hd_policy *p = ld->p;
+	char *path;
+
+	if (n == NULL)
+		return;
+	path = pl_path_key("escalation", key);
+	if (n->type == HD_Y_SCALAR) {
+		const struct hd_esc_level *l = pl_want_ref(ld, n, path, "a level name",
+			"escalation level", PL_NAMED(p->levels, p->nlevels));
+		for (int c = 0; c < HD_SLA_CLOCK_COUNT; c++)
+			out[c] = l;
+	} else if (pl_want_map_keys(ld, n, path, "a level, or first_response, next_reply, "
+				    "resolution: level", SLA_CLOCK_KEYS)) {
+		for (int c = 0; c < HD_SLA_CLOCK_COUNT; c++) {
+			const struct hd_ynode *v = hd_ymap_get(n, SLA_CLOCK_KEYS[c]);
+			char *cp;
+
+			if (v == NULL)
+				continue;
+			cp = pl_path_key(path, SLA_CLOCK_KEYS[c]);
+			out[c] = pl_want_ref(ld, v, cp, "a level name", "escalation level",
+					     PL_NAMED(p->levels, p->nlevels));
+			free(cp);
+		}
+	}
+	free(path);
+}
 static const char *const LEVEL_KEYS[] = { "primary", "backup", "primary_hours", NULL };
 static const char *const TRIGGER_KEYS[] = { "name", "when", "notify", NULL };
 static const char *const HANDOFF_KEYS[] = { "to", "require", NULL };
@@ -109,6 +146,8 @@ void pl_load_escalation(struct ploader *ld, const struct hd_ynode *root)
 			}
 		}
 	}
+	load_sla_levels(ld, esc, "on_warning", p->on_warning);
+	load_sla_levels(ld, esc, "on_breach", p->on_breach);
 	if ((ho = pl_get_map(ld, esc, "handoff", "escalation.handoff", "to, require",
 			     HANDOFF_KEYS)) != NULL) {
 		const struct hd_ynode *n;

@@ -1,7 +1,9 @@
 /*
- * policy-sla - reads sla: the first-response and resolution targets of each
- * channel (email, chat, phone, social) per priority, on the business or the
- * wall clock, and whether the channel is enforced.
+ * policy-sla - reads sla: the first-response, resolution and next-reply
+ * targets of each channel (email, chat, phone, social) per priority, on the
+ * business or the wall clock, the sla-watch warning shares (warn_at), the
+ * states whose time does not count (pause_on), and whether the channel is
+ * enforced.
  *
  * Must never: accept a target for an undefined priority or a zero or
  * over-long duration, or let an enforced channel miss a priority (the milter
@@ -13,13 +15,89 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* What a duration looks like, for messages. */
 static const char *const DURATION_HINT = "expected minutes or hours like 90m, 4h, 1h30m";
 
 /* Channels, keys of one target, and clocks. */
 static const char *const CHANNELS[] = { "email", "chat", "phone", "social", NULL };
-static const char *const SLA_KEYS[] = { "first_response", "resolution", "clock", NULL };
+static const char *const SLA_KEYS[] = { "first_response", "resolution", "clock", "next_reply",
+					 "warn_at", "pause_on", NULL };
+/* Ticket state names by enum hd_state. */
+static const char *const STATE_NAMES[] = { "open", "pending", "resolved", NULL };
+/* Clock names by enum hd_sla_clock. */
+static const char *const CLOCK_NAMES[] = { "first-response", "next-reply", "resolution", NULL };
+
+/* Name of a ticket state. */
+const char *hd_ticket_state_name(enum hd_state s)
+{
+	return s >= 0 && s < HD_STATE_COUNT ? STATE_NAMES[s] : NULL;
+}
+
+/* A ticket state by name, or -1. */
+int hd_ticket_state_parse(const char *name)
+{
+	for (int i = 0; name != NULL && STATE_NAMES[i] != NULL; i++)
+		if (strcasecmp(name, STATE_NAMES[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Name of an SLA clock. */
+const char *hd_sla_clock_name(enum hd_sla_clock c)
+{
+	return c >= 0 && c < HD_SLA_CLOCK_COUNT ? CLOCK_NAMES[c] : NULL;
+}
+
+/* warn_at: [75%, 90%]: ascending shares strictly between 0 and 100. */
+static void load_warn_at(struct ploader *ld, struct hd_sla_target *t, const struct hd_ynode *n,
+			 const char *path)
+{
+	struct strvec v;
+
+	sv_init(&v);
+	if (pl_want_strings(ld, n, path, "shares like [75%, 90%]", &v)) {
+		if (v.n > HD_SLA_MAX_WARN)
+			pl_err(ld, n, "too many shares in %s (limit %d)", path, HD_SLA_MAX_WARN);
+		for (size_t i = 0; i < v.n && i < HD_SLA_MAX_WARN; i++) {
+			char *end = NULL;
+			long pct = strtol(v.v[i], &end, 10);
+
+			if (end == v.v[i] || strcmp(end, "%") != 0 || pct <= 0 || pct >= 100 ||
+			    (t->nwarn > 0 && pct <= t->warn_at[t->nwarn - 1])) {
+				pl_err(ld, pl_item_at(n, i), "bad share '%s' in %s (expected ascending "
+				       "percentages between 1%% and 99%%, like [75%%, 90%%])", v.v[i],
+				       path);
+				continue;
+			}
+			t->warn_at[t->nwarn++] = (int)pct;
+		}
+	}
+	sv_free(&v);
+}
+
+/* pause_on: [pending]: states whose time does not count toward resolution. */
+static void load_pause_on(struct ploader *ld, struct hd_sla_target *t, const struct hd_ynode *n,
+			  const char *path)
+{
+	struct strvec v;
+
+	sv_init(&v);
+	t->pause_on = 0;
+	if (pl_want_strings(ld, n, path, "states like [pending]", &v)) {
+		for (size_t i = 0; i < v.n; i++) {
+			int st = hd_ticket_state_parse(v.v[i]);
+
+			if (st < 0 || st == HD_STATE_OPEN)
+				pl_bad_choice(ld, pl_item_at(n, i), "state", v.v[i], path,
+					      STATE_NAMES + 1);
+			else
+				t->pause_on |= 1u << st;
+		}
+	}
+	sv_free(&v);
+}
 static const char *const CLOCKS[] = { "business", "wall", NULL };
 
 /* True when s has the form of a duration (digits 'h', digits 'm', or both),
@@ -54,8 +132,28 @@ static void load_sla_target(struct ploader *ld, struct hd_sla_target *t,
 	const struct hd_ynode *n;
 	int i;
 
-	if (!pl_want_map_keys(ld, v, path, "first_response, resolution, clock", SLA_KEYS))
+	t->pause_on = 1u << HD_STATE_PENDING;
+	if (!pl_want_map_keys(ld, v, path, "first_response, resolution, clock, next_reply, "
+			      "warn_at, pause_on", SLA_KEYS))
 		return;
+	if ((n = hd_ymap_get(v, "next_reply")) != NULL) {
+		char *kp = pl_path_key(path, "next_reply");
+		const char *s = pl_want_scalar(ld, n, kp, "a duration like 8h");
+
+		if (s != NULL && (!hd_duration_parse(s, &t->next_reply) || t->next_reply == 0))
+			pl_err(ld, n, "bad duration '%s' for %s (%s)", s, kp, DURATION_HINT);
+		free(kp);
+	}
+	if ((n = hd_ymap_get(v, "warn_at")) != NULL) {
+		char *kp = pl_path_key(path, "warn_at");
+		load_warn_at(ld, t, n, kp);
+		free(kp);
+	}
+	if ((n = hd_ymap_get(v, "pause_on")) != NULL) {
+		char *kp = pl_path_key(path, "pause_on");
+		load_pause_on(ld, t, n, kp);
+		free(kp);
+	}
 	for (i = 0; i < 2; i++) {
 		char *kp = pl_path_key(path, which[i]);
 		const char *s;

@@ -79,11 +79,31 @@ struct hd_priority {
 	int line, column;
 };
 
+/* Ticket states (SPEC s.11), as bits of hd_sla_target.pause_on. */
+enum hd_state { HD_STATE_OPEN = 0, HD_STATE_PENDING, HD_STATE_RESOLVED, HD_STATE_COUNT };
+/* "open", "pending", "resolved"; NULL when out of range. */
+const char *hd_ticket_state_name(enum hd_state s);
+/* State by name; -1 when unknown. */
+int hd_ticket_state_parse(const char *name);
+
+/* SLA clocks a ticket runs (SPEC s.11), indexing on_warning/on_breach. */
+enum hd_sla_clock { HD_SLA_FIRST_RESPONSE = 0, HD_SLA_NEXT_REPLY, HD_SLA_RESOLUTION,
+		    HD_SLA_CLOCK_COUNT };
+/* "first-response", "next-reply", "resolution" (record rules). */
+const char *hd_sla_clock_name(enum hd_sla_clock c);
+
+/* Most warn_at shares per target. */
+#define HD_SLA_MAX_WARN 8
+
 struct hd_sla_target {
 	const struct hd_priority *priority;
 	long first_response;		/* minutes */
 	long resolution;		/* minutes */
+	long next_reply;		/* minutes; 0 = no next-reply target */
 	bool wall;			/* clock: wall */
+	int warn_at[HD_SLA_MAX_WARN];	/* percent, ascending, 1..99 */
+	size_t nwarn;
+	unsigned pause_on;		/* bit (1 << state): its time does not count */
 };
 struct hd_sla_channel {
 	char *name;			/* email, chat, phone, social */
@@ -165,6 +185,9 @@ struct hd_policy {
 
 	struct hd_esc_level *levels;	size_t nlevels;
 	struct hd_trigger *triggers;	size_t ntriggers;
+	/* escalation.on_warning / on_breach per clock; NULL: nobody is mailed */
+	const struct hd_esc_level *on_warning[HD_SLA_CLOCK_COUNT];
+	const struct hd_esc_level *on_breach[HD_SLA_CLOCK_COUNT];
 	struct strvec handoff_to;	/* lower-case addresses */
 	struct strvec handoff_require;	/* field labels, e.g. "Customer:" */
 

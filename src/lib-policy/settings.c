@@ -36,7 +36,7 @@ struct cload {
 static const char *const config_keys[] = {
 	"socket", "socket_owner", "socket_group", "socket_mode", "policy", "store",
 	"on_failure", "trusted_networks", "user", "group", "pidfile", "limits",
-	"notify_command", "log", "timeout", "seal", NULL
+	"notify_command", "log", "timeout", "seal", "sendmail", NULL
 };
 static const char *const seal_keys[] = { "key_id", "key_file", "previous", NULL };
 static const char *const limits_keys[] = {
@@ -564,6 +564,7 @@ static struct hd_config *config_defaults(void)
 	cfg->log_level = xstrdup("info");
 	cfg->timeout = HD_CONFIG_DEFAULT_TIMEOUT;
 	sv_init(&cfg->seal_previous);
+	cfg->sendmail = xstrdup(HD_CONFIG_DEFAULT_SENDMAIL);
 	return cfg;
 }
 
@@ -593,6 +594,10 @@ static size_t config_apply(struct cload *c, const struct hd_ynode *root, struct 
 	clog_section(c, hd_ymap_get(root, "log"), cfg);
 	ctimeout(c, hd_ymap_get(root, "timeout"), cfg);
 	cseal(c, hd_ymap_get(root, "seal"), cfg);
+	cstring(c, hd_ymap_get(root, "sendmail"), "sendmail", &cfg->sendmail);
+	if (cfg->sendmail == NULL || cfg->sendmail[0] != '/')
+		cerr(c, hd_ymap_get(root, "sendmail"), "sendmail must be the absolute path of the "
+		     "MTA's sendmail program, like /usr/sbin/sendmail");
 	if (cfg->policy == NULL)
 		cerr(c, hd_ymap_get(root, "policy"), "'policy' must name the policy file");
 	if (cfg->store == NULL)
@@ -688,6 +693,7 @@ void hd_config_deinit(struct hd_config **cp)
 	free(c->user);
 	free(c->group);
 	free(c->pidfile);
+	free(c->sendmail);
 	sv_free(&c->notify_command);
 	free(c->log_facility);
 	free(c->log_level);

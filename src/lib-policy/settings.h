@@ -13,6 +13,7 @@
 struct hd_netlist;
 
 #define HD_CONFIG_DEFAULT_PATH SYSCONFDIR "/helpdesk-milter/helpdesk-milter.yaml"
+#define HD_CONFIG_DEFAULT_SENDMAIL "/usr/sbin/sendmail"
 
 struct hd_config {
 	char *file;
@@ -32,6 +33,7 @@ struct hd_config {
 	int timeout;			/* libmilter timeout, seconds */
 	char *seal_key_id, *seal_key_file; /* seal: current key; NULL: no seal */
 	struct strvec seal_previous;	/* seal.previous: key id, file, ... (verify only) */
+	char *sendmail;			/* sla-watch mails through it, default /usr/sbin/sendmail */
 };
 
 /* Named limits of the loader. */

@@ -123,6 +123,26 @@ static const struct hd_store_migration hd_store_migrations[] = {
 	  "CREATE TABLE IF NOT EXISTS thread_lines (ticket TEXT NOT NULL, hash BIGINT NOT NULL,"
 	  " PRIMARY KEY (ticket, hash));",
 	  { NULL, NULL } },
+	/* Ticket life (store-tickets.c): the current state and SLA clocks of a
+	   ticket (the state records in the chain are the history), and the
+	   sla-watch claims that make each warning go out once. Existing tickets
+	   start open with their stamped resolution due time. */
+	{ 4, "ticket states and sla-watch claims",
+	  "CREATE TABLE IF NOT EXISTS ticket_state (id TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'open'"
+	  "  CHECK (state IN ('open', 'pending', 'resolved')), since BIGINT NOT NULL,"
+	  " counted BIGINT NOT NULL DEFAULT 0, paused BIGINT NOT NULL DEFAULT 0,"
+	  " resolution_due BIGINT, stamped_due BIGINT, next_reply_from BIGINT,"
+	  " next_reply_due BIGINT, resolved_at BIGINT);"
+	  "CREATE INDEX IF NOT EXISTS ticket_state_state ON ticket_state (state);"
+	  "INSERT INTO ticket_state (id, state, since, resolution_due, stamped_due)"
+	  " SELECT id, 'open', opened, resolution_due, resolution_due FROM tickets"
+	  " WHERE true ON CONFLICT (id) DO NOTHING;"
+	  "CREATE TABLE IF NOT EXISTS sla_events (ticket TEXT NOT NULL, clock TEXT NOT NULL,"
+	  " started BIGINT NOT NULL, threshold INTEGER NOT NULL, status TEXT NOT NULL"
+	  "  CHECK (status IN ('sending', 'sent')), owner TEXT NOT NULL,"
+	  " claimed_at BIGINT NOT NULL, sent_at BIGINT,"
+	  " PRIMARY KEY (ticket, clock, started, threshold));",
+	  { NULL, NULL } },
 };
 
 /* meta: one row; schema_version plus the chain head (seq and hash of the last

@@ -35,7 +35,7 @@ enum hd_store_result {
 };
 
 #define HD_STORE_BUSY_TIMEOUT_MS 5000
-#define HD_STORE_SCHEMA_VERSION 3
+#define HD_STORE_SCHEMA_VERSION 4
 
 /* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
    Creates or migrates the schema. NULL + *error_r on failure. */
@@ -74,6 +74,64 @@ int hd_store_ticket_first_response(struct hd_store *s, const char *id, time_t at
 /* Remember that message_id belongs to ticket (idempotent). */
 int hd_store_link_message(struct hd_store *s, const char *message_id, const char *ticket,
 			  char **error_r);
+
+/* Ticket life (store-tickets.c, SPEC s.11): the current state and clocks.
+   state is an enum hd_ticket_state value (0 open, 1 pending, 2 resolved). */
+struct hd_ticket_state {
+	char *id;
+	int state;
+	time_t since;			/* when the current state began */
+	long counted;			/* business seconds counted toward resolution before since */
+	long paused;			/* business seconds spent in pausing states */
+	time_t resolution_due, stamped_due;	/* current; last stamped on a message */
+	time_t next_reply_from, next_reply_due;	/* 0: no next-reply clock running */
+	time_t resolved_at;
+};
+void hd_ticket_state_free(struct hd_ticket_state *st);	/* frees members, not st */
+int hd_store_ticket_state_get(struct hd_store *s, const char *id, struct hd_ticket_state *st_r,
+			      char **error_r);
+/* Insert or replace the state row of st->id. */
+int hd_store_ticket_state_put(struct hd_store *s, const struct hd_ticket_state *st,
+			      char **error_r);
+
+/* An open ticket for sla-watch: its row and its state. */
+struct hd_open_ticket {
+	struct hd_ticket t;
+	struct hd_ticket_state st;
+};
+typedef bool hd_open_ticket_fn(const struct hd_open_ticket *ot, void *ctx);
+/* Every ticket in state open, in id order (a read snapshot). */
+int hd_store_open_tickets(struct hd_store *s, hd_open_ticket_fn *fn, void *ctx, char **error_r);
+
+/* sla-watch claims: one row per (ticket, clock, started, threshold), the
+   threshold in percent (100 = breach). */
+struct hd_sla_key {
+	const char *ticket, *clock;
+	time_t started;
+	int threshold;
+};
+/* Claim an event before mailing it, in one transaction: true in *claimed_r
+   when this caller owns it now: a new claim, or a 'sending' claim older than
+   lease_seconds whose owner is gone (owner_alive says, for "host:pid"). */
+typedef bool hd_owner_alive_fn(const char *owner);
+int hd_store_sla_claim(struct hd_store *s, const struct hd_sla_key *k, const char *owner,
+		       time_t now, long lease_seconds, hd_owner_alive_fn *owner_alive,
+		       bool *claimed_r, char **error_r);
+/* Mark a claimed event sent (inside the caller's transaction or its own). */
+int hd_store_sla_sent(struct hd_store *s, const struct hd_sla_key *k, const char *owner,
+		      time_t now, char **error_r);
+/* Give a claim back after a failed send: the next run (any owner) takes it. */
+int hd_store_sla_release(struct hd_store *s, const struct hd_sla_key *k, const char *owner,
+			 char **error_r);
+/* Every claim of an open ticket: fn gets its key, whether it is sent, its
+   owner and claim time (so a watcher skips them without a write). */
+typedef bool hd_sla_claim_fn(const struct hd_sla_key *k, bool sent, const char *owner,
+			     time_t claimed_at, void *ctx);
+int hd_store_sla_claims(struct hd_store *s, hd_sla_claim_fn *fn, void *ctx, char **error_r);
+/* Subject of the ticket's opening message (its first inbound record); NULL
+   in *subject_r when unknown. */
+int hd_store_ticket_subject(struct hd_store *s, const char *id, char **subject_r,
+			    char **error_r);
 
 /* Audit records: append-only, hash-chained. */
 struct hd_record {

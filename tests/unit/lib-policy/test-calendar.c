@@ -11,7 +11,9 @@
 #include "check-run.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "calendar.h"
+#include "calendar-ics.h"
 #include "tz.h"
 #include "util.h"
 
@@ -381,6 +383,154 @@ START_TEST(elapsed_weekend)
 }
 END_TEST
 
+/* Every day 09:00-12:30 and 13:30-17:30 (a lunch break) in a zone. */
+static struct hd_calendar *lunch_daily(const char *zone)
+{
+	struct hd_calendar *cal = cal_new(zone);
+
+	cal_hours(cal, SUN, SAT, 9, 0, 12, 30);
+	cal_hours(cal, SUN, SAT, 13, 30, 17, 30);
+	return cal;
+}
+
+/* Add a part-day holiday closing [from, until) local minutes (ascending days). */
+static void cal_part(struct hd_calendar *cal, int y, int m, int d, int from, int until)
+{
+	cal->part = xrealloc(cal->part, (cal->npart + 1) * sizeof(*cal->part));
+	cal->part[cal->npart].day = days_from_civil(y, m, d);
+	cal->part[cal->npart].from = from;
+	cal->part[cal->npart].until = until;
+	cal->npart++;
+}
+
+/* London spring and autumn DST Sundays with a lunch break and part-day holidays. */
+START_TEST(london_dst_lunch_part_day)
+{
+	struct hd_calendar *cal = lunch_daily("Europe/London");
+
+	/* Sun 03-29 from 15:00 (BST) closed; Sun 10-25 closed until 10:00 (GMT). */
+	cal_part(cal, 2026, 3, 29, 15 * 60, 1440);
+	cal_part(cal, 2026, 10, 25, 0, 10 * 60);
+	/* Sat 03-28 (GMT) open 13:30Z-17:30Z: from 16:00Z 1h30 left. Sun 03-29
+	   (BST) 08:00Z-11:30Z and 12:30Z-14:00Z (15:00 BST) = 5h. 6h target:
+	   1h30 + 3h30 by 11:30Z, 1h from 12:30Z -> 13:30Z. */
+	expect_add(cal, utc(2026, 3, 28, 16, 0), 6 * 60, false, utc(2026, 3, 29, 13, 30));
+	/* 8h: 6h30 by Sunday's early close, Mon 03-30 08:00Z + 1h30 = 09:30Z. */
+	expect_add(cal, utc(2026, 3, 28, 16, 0), 8 * 60, false, utc(2026, 3, 30, 9, 30));
+	ck_assert(hd_calendar_is_open(cal, utc(2026, 3, 29, 13, 59)));
+	ck_assert(!hd_calendar_is_open(cal, utc(2026, 3, 29, 14, 0)));
+	ck_assert(!hd_calendar_is_open(cal, utc(2026, 3, 29, 12, 0)));	/* lunch 13:00 BST */
+	/* Sat 7h30 + Sun 5h. */
+	ck_assert_int_eq(hd_calendar_elapsed(cal, utc(2026, 3, 28, 0, 0), utc(2026, 3, 30, 0, 0),
+					     false), 45000);
+	/* Sat 10-24 (BST) 12:30Z-16:30Z: from 16:00Z 30m left; Sun 10-25 (GMT)
+	   opens 10:00Z (part-day) -> 2h target ends 11:30Z. */
+	expect_add(cal, utc(2026, 10, 24, 16, 0), 120, false, utc(2026, 10, 25, 11, 30));
+	/* Sun 10-25: 10:00Z-12:30Z + 13:30Z-17:30Z = 6h30. */
+	ck_assert_int_eq(hd_calendar_elapsed(cal, utc(2026, 10, 25, 0, 0), utc(2026, 10, 26, 0, 0),
+					     false), 23400);
+	for (time_t t = utc(2026, 3, 27, 0, 0); t < utc(2026, 4, 1, 0, 0); t += 3 * 3600 + 7 * 60) {
+		time_t d;
+		ck_assert(hd_calendar_add(cal, t, 5 * 60, false, &d));
+		ck_assert_int_eq(hd_calendar_elapsed(cal, t, d, false), 5 * 3600);
+	}
+	hd_calendar_deinit(&cal);
+}
+END_TEST
+
+/* New York spring DST Sunday: a part-day holiday in the middle of the day. */
+START_TEST(new_york_dst_lunch_part_day)
+{
+	struct hd_calendar *cal = lunch_daily("America/New_York");
+
+	/* Sun 03-08 closed 10:00-14:00 EDT = 14:00Z-18:00Z. */
+	cal_part(cal, 2026, 3, 8, 10 * 60, 14 * 60);
+	/* Sat 03-07 (EST) 13:30-17:30 = 18:30Z-22:30Z: from 22:00Z 30m left.
+	   Sun (EDT) 09:00 = 13:00Z to 14:00Z: 1h; 18:00Z-21:30Z. 3h target:
+	   30m + 1h, 1h30 from 18:00Z -> 19:30Z. */
+	expect_add(cal, utc(2026, 3, 7, 22, 0), 180, false, utc(2026, 3, 8, 19, 30));
+	/* Sunday: 1h + 3h30. */
+	ck_assert_int_eq(hd_calendar_elapsed(cal, utc(2026, 3, 8, 5, 0), utc(2026, 3, 9, 4, 0),
+					     false), 16200);
+	ck_assert(!hd_calendar_is_open(cal, utc(2026, 3, 8, 16, 45)));	/* lunch, holiday */
+	ck_assert(hd_calendar_is_open(cal, utc(2026, 3, 8, 13, 0)));
+	hd_calendar_deinit(&cal);
+}
+END_TEST
+
+/* Write a file under /tmp and return its allocated path. */
+static char *write_tmp(const char *text)
+{
+	char *path = xstrdup("/tmp/hd-test-ics-XXXXXX");
+	int fd = mkstemp(path);
+
+	ck_assert(fd >= 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* iCalendar holidays: all-day events, a TZID event and a floating event
+   across New York's autumn DST change; recurring events are refused. */
+START_TEST(ics_holidays)
+{
+	struct hd_calendar *cal = lunch_daily("America/New_York");
+	char *path = write_tmp(
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+		"BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Christmas\r\n"
+		"DTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261227\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Meeting\r\n"
+		"DTSTART;TZID=America/New_York:20261101T093000\r\n"
+		"DTEND;TZID=America/New_York:20261101T110000\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:3\r\nSUMMARY:Offsite\r\n"
+		"DTSTART:20261102T090000\r\nDTEND:20261102T170000\r\nEND:VEVENT\r\n"
+		"END:VCALENDAR\r\n");
+	char *bad = write_tmp(
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+		"BEGIN:VEVENT\r\nUID:4\r\nSUMMARY:Weekly\r\nRRULE:FREQ=WEEKLY\r\n"
+		"DTSTART;VALUE=DATE:20261225\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+	long *days = NULL;
+	size_t ndays = 0;
+	char *err = NULL;
+
+	ck_assert_msg(hd_calendar_ics_read(cal, path, &days, &ndays, &err), "%s", err);
+	ck_assert_int_eq(ndays, 2);
+	ck_assert_int_eq(days[0], days_from_civil(2026, 12, 25));
+	ck_assert_int_eq(days[1], days_from_civil(2026, 12, 26));
+	cal->holidays = days;
+	cal->nholidays = ndays;
+	hd_calendar_closed_normalise(cal);
+	ck_assert_int_eq(cal->nclosed, 2);
+	/* 09:30-11:00 EST on Sun 11-01 (DST ended 06:00Z) = 14:30Z-16:00Z. */
+	ck_assert_int_eq(cal->closed[0].start, utc(2026, 11, 1, 14, 30));
+	ck_assert_int_eq(cal->closed[0].end, utc(2026, 11, 1, 16, 0));
+	/* Sunday (EST) 14:00Z-17:30Z, 18:30Z-22:30Z minus the meeting = 6h. */
+	ck_assert_int_eq(hd_calendar_elapsed(cal, utc(2026, 11, 1, 5, 0), utc(2026, 11, 2, 5, 0),
+					     false), 6 * 3600);
+	/* 1h from 14:15Z: 15m, then 45m from 16:00Z. */
+	expect_add(cal, utc(2026, 11, 1, 14, 15), 60, false, utc(2026, 11, 1, 16, 45));
+	/* Floating 09:00-17:00 on Mon 11-02 in the calendar's zone: 22:00Z-22:30Z left. */
+	ck_assert_int_eq(hd_calendar_elapsed(cal, utc(2026, 11, 2, 5, 0), utc(2026, 11, 3, 5, 0),
+					     false), 1800);
+	ck_assert(!hd_calendar_is_open(cal, utc(2026, 12, 25, 15, 0)));
+	ck_assert(!hd_calendar_is_open(cal, utc(2026, 12, 26, 15, 0)));
+	ck_assert(hd_calendar_is_open(cal, utc(2026, 12, 27, 15, 0)));
+
+	ck_assert(!hd_calendar_ics_read(cal, bad, &days, &ndays, &err));
+	ck_assert_msg(strstr(err, "recurs") != NULL, "%s", err);
+	free(err);
+	err = NULL;
+	ck_assert(!hd_calendar_ics_read(cal, "/nonexistent/h.ics", &days, &ndays, &err));
+	ck_assert_msg(strstr(err, "cannot read") != NULL, "%s", err);
+	free(err);
+	unlink(path);
+	unlink(bad);
+	free(path);
+	free(bad);
+	hd_calendar_deinit(&cal);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("calendar");
@@ -398,6 +548,9 @@ int main(void)
 	tcase_add_test(tc, split_days);
 	tcase_add_test(tc, through_midnight);
 	tcase_add_test(tc, never_open);
+	tcase_add_test(tc, london_dst_lunch_part_day);
+	tcase_add_test(tc, new_york_dst_lunch_part_day);
+	tcase_add_test(tc, ics_holidays);
 	tcase_add_test(tc, elapsed_weekend);
 	suite_add_tcase(s, tc);
 	failed = hd_check_run(s);

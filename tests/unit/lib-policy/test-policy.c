@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "policy.h"
 #include "tone.h"
@@ -517,6 +518,67 @@ START_TEST(test_too_many_errors)
 }
 END_TEST
 
+START_TEST(test_part_day_and_ics_holidays)
+{
+	struct hd_diag d;
+	char ics[] = "/tmp/hd-test-policy-ics-XXXXXX";
+	const char *text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+		"BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Boxing Day\r\nDTSTART;VALUE=DATE:20261226\r\n"
+		"END:VEVENT\r\nBEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Christmas again\r\n"
+		"DTSTART;VALUE=DATE:20261225\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:3\r\n"
+		"SUMMARY:Training\r\nDTSTART:20261201T100000Z\r\nDTEND:20261201T120000Z\r\n"
+		"END:VEVENT\r\nEND:VCALENDAR\r\n";
+	int fd = mkstemp(ics);
+	struct hd_policy *p;
+	struct strbuf sb;
+	const struct hd_calendar *c;
+
+	ck_assert(fd >= 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	sb_init(&sb);
+	sb_printf(&sb, MINI_HEAD MINI_PRIO "calendars: { c: { timezone: Europe/London, hours: "
+		  "{ mon-fri: [\"09:00-12:30\", \"13:30-17:30\"] }, holidays: [2026-12-25, "
+		  "{ date: 2026-12-24, from: \"13:00\" }, { date: 2026-12-31, until: \"10:00\" }], "
+		  "holidays_ics: %s } }\n", ics);
+	hd_diag_init(&d);
+	p = hd_policy_load_buffer("t.yaml", sb.s, sb.len, &d);
+	ck_assert_msg(p != NULL, "%s", d.lines.n ? d.lines.v[0] : "?");
+	c = p->calendars[0];
+	ck_assert_uint_eq(c->nholidays, 2);		/* 12-25 once, 12-26 */
+	ck_assert_int_eq(c->holidays[1], days_from_civil(2026, 12, 26));
+	ck_assert_uint_eq(c->npart, 2);
+	ck_assert_int_eq(c->part[0].day, days_from_civil(2026, 12, 24));
+	ck_assert_int_eq(c->part[0].from, 780);
+	ck_assert_int_eq(c->part[0].until, 1440);
+	ck_assert_int_eq(c->part[1].from, 0);
+	ck_assert_int_eq(c->part[1].until, 600);
+	ck_assert_uint_eq(c->nclosed, 1);
+	/* Thu 12-24: 09:00-12:30 + 13:30-13:00 closed = 3h30 (GMT). */
+	ck_assert_int_eq(hd_calendar_elapsed(c, (time_t)days_from_civil(2026, 12, 24) * 86400,
+					     (time_t)days_from_civil(2026, 12, 25) * 86400, false), 12600);
+	/* Tue 12-01: 7h30 minus the 10:00-12:00Z training = 5h30. */
+	ck_assert_int_eq(hd_calendar_elapsed(c, (time_t)days_from_civil(2026, 12, 1) * 86400,
+					     (time_t)days_from_civil(2026, 12, 2) * 86400, false), 19800);
+	hd_policy_unref(&p);
+	hd_diag_free(&d);
+	sb_truncate(&sb, 0);
+	sb_puts(&sb, MINI_HEAD MINI_PRIO "calendars: { c: { timezone: UTC, hours: { mon: "
+		"\"09:00-10:00\" }, holidays: [{ date: 2026-12-24, from: \"13:00\", until: "
+		"\"12:00\" }], holidays_ics: /nonexistent.ics } }\n");
+	hd_diag_init(&d);
+	p = hd_policy_load_buffer("t.yaml", sb.s, sb.len, &d);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(hd_diag_count(&d), 2);
+	ck_assert_msg(strstr(d.lines.v[0], "closes nothing") != NULL, "%s", d.lines.v[0]);
+	ck_assert_msg(strstr(d.lines.v[1], "cannot read /nonexistent.ics") != NULL, "%s",
+		      d.lines.v[1]);
+	hd_diag_free(&d);
+	sb_free(&sb);
+	unlink(ics);
+}
+END_TEST
+
 START_TEST(test_duration_parse)
 {
 	long m = -1;
@@ -586,6 +648,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tu, test_conditions);
 	tcase_add_test(tu, test_selftest_failure);
 	tcase_add_test(tu, test_duration_parse);
+	tcase_add_test(tu, test_part_day_and_ics_holidays);
 	tcase_add_test(tu, test_names);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tb);

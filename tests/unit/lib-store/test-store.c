@@ -279,11 +279,11 @@ START_TEST(test_migrate_v1)
 	       "SELECT CASE WHEN (SELECT sql FROM sqlite_master WHERE name = 'records_agent')"
 	       " LIKE '%WHERE agent IS NOT NULL' AND (SELECT sql FROM sqlite_master"
 	       " WHERE name = 'records_rule') LIKE '%WHERE rule IS NOT NULL'"
-	       " AND (SELECT schema_version FROM meta) = 3"
+	       " AND (SELECT schema_version FROM meta) = 4"
 	       " THEN 1 ELSE abs(-9223372036854775807 - 1) END" :
 	       "DO $$ BEGIN IF (SELECT count(*) FROM pg_indexes WHERE indexname IN"
 	       " ('records_agent', 'records_rule') AND indexdef LIKE '%IS NOT NULL)') <> 2"
-	       " OR (SELECT schema_version FROM meta) <> 3"
+	       " OR (SELECT schema_version FROM meta) <> 4"
 	       " THEN RAISE EXCEPTION 'not migrated'; END IF; END $$");
 	ck_assert_uint_eq(audit_count(s, &by_agent, &c), 1);
 	ck_assert_uint_eq(audit_count(s, &by_rule, &c), 1);
