@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what helpdesk-milter needs to build and to run its tests on Debian 12.
+# Installs what helpdesk-milter needs to build and to run its tests on Debian 12,
+# and to build, check (lintian) and install its Debian package.
 # Run as root. Postfix is installed without starting the system instance: the
 # tests run their own private instance on loopback.
 set -eu
@@ -16,7 +17,8 @@ apt-get install -y -q --no-install-recommends \
 	libpq-dev libutf8proc-dev libical-dev tzdata \
 	postfix swaks miltertest valgrind postgresql procps psmisc iproute2 dovecot-core \
 	liblockfile1 libwrap0 m4 util-linux \
-	chromium fonts-dejavu-core
+	chromium fonts-dejavu-core \
+	debhelper dh-autoreconf dpkg-dev fakeroot lintian python3 adduser
 # tests/integration/test-rt.sh: a real Request Tracker 5 on SQLite.
 apt-get install -y -q --no-install-recommends request-tracker5 rt5-db-sqlite
 # The corpus test fetches the SpamAssassin corpus from the npm registry; use

@@ -2,7 +2,8 @@
 # Runs every test: builds in ./build (out of tree), `make check` (Check unit
 # tests and helpdeskctl golden tests), the PostgreSQL store tests against a
 # private server, then the integration tests against a private Postfix on
-# loopback. Ends with one "N passed, M failed" line.
+# loopback, then the Debian package (built, checked with lintian, installed,
+# tested, purged). Ends with one "N passed, M failed" line.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -45,6 +46,7 @@ if [ $failed -eq 0 ]; then
 	[ -x "$top/tests/pg/run-store-pg.sh" ] && step "store on PostgreSQL" "$top/tests/pg/run-store-pg.sh" "$build/tests/unit/lib-store/test-store"
 	step "report in headless Chromium" "$top/tests/report/run-browser.sh" "$build"
 	[ -x "$top/tests/integration/run-all.sh" ] && step "integration (Postfix)" "$top/tests/integration/run-all.sh" "$build"
+	[ -x "$top/tests/deb/run-deb.sh" ] && step "Debian package (build, lintian, install, tests, purge)" "$top/tests/deb/run-deb.sh"
 fi
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
