@@ -7,6 +7,7 @@
  * on stdout and its errors on stderr, and returns the process exit code.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 struct hd_diag;
@@ -31,5 +32,12 @@ struct hd_policy *ctl_load_policy(const char *path, bool selftest);
 /* Parse the value of --since/--until: RFC 3339 or a bare date (midnight
    UTC); false, with the reason on stderr, when it is neither. */
 bool ctl_parse_when(const char *s, time_t *t_r);
+
+/* Room for one store value shown in a table (longer ones are cut). */
+#define CTL_TTY_MAX 256
+/* ctl-escape.c: a store value for a terminal, control characters as '?'. */
+const char *ctl_tty(const char *s, char buf[CTL_TTY_MAX]);
+/* ctl-escape.c: one CSV cell, quoted and neutralised against formulas. */
+void ctl_csv_field(FILE *f, const char *s);
 
 #endif

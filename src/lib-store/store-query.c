@@ -61,7 +61,10 @@ static void filter_eq(struct strbuf *sql, struct hd_sql_param *p, size_t *n,
 		return;
 	p[*n] = p_text(value);
 	(*n)++;
-	sb_printf(sql, " AND %s = $%zu", column, *n);
+	if (strncmp(column, "lower(", 6) == 0)	/* case-insensitive: both sides lowered */
+		sb_printf(sql, " AND %s = lower(CAST($%zu AS TEXT))", column, *n);
+	else
+		sb_printf(sql, " AND %s = $%zu", column, *n);
 }
 
 /* Search records by filter in seq order; fn returns false to stop. */
@@ -79,9 +82,12 @@ int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit
 	filter_eq(&sql, p, &n, "ticket", f->ticket);
 	filter_eq(&sql, p, &n, "team", f->team);
 	filter_eq(&sql, p, &n, "priority", f->priority);
-	filter_eq(&sql, p, &n, "agent", f->agent);
+	filter_eq(&sql, p, &n, "lower(agent)", f->agent);
 	filter_eq(&sql, p, &n, "rule", f->rule);
 	filter_eq(&sql, p, &n, "kind", f->kind);
+	filter_eq(&sql, p, &n, "message_id", f->message_id);
+	filter_eq(&sql, p, &n, "queue_id", f->queue_id);
+	filter_eq(&sql, p, &n, "action", f->action);
 	if (f->since != 0) {
 		p[n++] = p_int((long long)f->since);
 		sb_printf(&sql, " AND at >= $%zu", n);

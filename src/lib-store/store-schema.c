@@ -161,6 +161,14 @@ static int schema_version_read(struct hd_store *s, long long *version_r, bool *h
 	return HD_STORE_OK;
 }
 
+/* Whether the database already has the store's schema (the meta table). */
+int hd_store_schema_present(struct hd_store *s, bool *present_r, char **error_r)
+{
+	long long version;
+
+	return schema_version_read(s, &version, present_r, error_r);
+}
+
 /* Bring the schema to HD_STORE_SCHEMA_VERSION in one transaction. */
 int hd_store_schema_migrate(struct hd_store *s, char **error_r)
 {

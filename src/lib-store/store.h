@@ -40,6 +40,9 @@ enum hd_store_result {
 /* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
    Creates or migrates the schema. NULL + *error_r on failure. */
 struct hd_store *hd_store_open(const char *uri, char **error_r);
+/* Open a store that must exist: never creates a file or a schema; NULL with
+   *missing_r true when there is none (an in-memory URI counts as none). */
+struct hd_store *hd_store_open_existing(const char *uri, bool *missing_r, char **error_r);
 void hd_store_deinit(struct hd_store **s);
 /* "sqlite" or "postgresql". */
 const char *hd_store_backend(const struct hd_store *s);
@@ -110,6 +113,8 @@ int hd_store_exception_find(struct hd_store *s, const char *ticket, const char *
 /* Audit search (helpdeskctl audit). NULL/0 fields do not filter. */
 struct hd_audit_filter {
 	const char *ticket, *team, *priority, *agent, *rule, *kind;
+	const char *message_id, *queue_id, *action;
+	/* agent matches case-insensitively (addresses are) */
 	time_t since, until;		/* 0 = open; since <= at < until */
 	size_t limit;			/* 0 = no limit */
 };
