@@ -88,6 +88,10 @@ char *hd_engine_from_address(const char *from);
 bool hd_engine_cond_eval(struct run *r, const struct hd_cond *c, struct strbuf *why);
 /* Priority: first rule whose condition matches; the last one is the default. */
 void hd_engine_decide_priority(struct run *r);
+/* engine-priority.c: the name of the rule that chose the priority, as the
+   X-Helpdesk-Priority header and the inbound record both give it (NULL
+   before a priority was decided). */
+const char *hd_engine_priority_rule(const struct run *r);
 /* SLA deadlines on the team calendar for a ticket being opened. */
 void hd_engine_decide_sla(struct run *r);
 

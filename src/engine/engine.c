@@ -111,7 +111,7 @@ static int run_inbound(struct run *r)
 		hd_engine_decide_sla(r);
 	hd_engine_decide_escalation(r);
 	report_limits(r);
-	hd_engine_rec_add(r, "inbound", r->prio ? r->prio->name : NULL, "accept", r->msg->subject,
+	hd_engine_rec_add(r, "inbound", hd_engine_priority_rule(r), "accept", r->msg->subject,
 			  xasprintf("{\"opening\":%s}", r->opening ? "true" : "false"));
 	return 0;
 }

@@ -2,8 +2,8 @@
 # run-ctl.sh - helpdeskctl as an administrator uses it against a store: scan
 # with -c never writes to the daemon's store, audit and report refuse a store
 # that does not exist (and create none), filters are validated, --agent is
-# case-insensitive, CSV cells cannot become formulas and the table shows no
-# control characters.
+# case-insensitive, the rule the header names finds its record, CSV cells
+# cannot become formulas and the table shows no control characters.
 set -u
 top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl/helpdeskctl
@@ -33,7 +33,13 @@ check "audit --verify of a missing store exits 66" exits 66 "$bin" audit --store
 check "no database was created" test ! -e "$tmp/nope.db"
 check "the refusal says what to do" bash -c '"$1" audit --store "$2" 2>&1 | grep -q "does not exist (give the daemon"' _ "$bin" "$tmp/nope.db"
 
-"$bin" scan --policy "$pol" --store "$db" --from pat@example.net --rcpt billing@support.example.com --at 2026-11-30T10:00:00Z "$tmp/in.eml" >/dev/null
+v=$("$bin" scan --policy "$pol" --store "$db" --from pat@example.net --rcpt billing@support.example.com --at 2026-11-30T10:00:00Z "$tmp/in.eml")
+# The rule the header names is the rule the record carries.
+rule=$(python3 -c 'import json,sys; v=json.loads(sys.argv[1])
+h=next(h[1] for h in v["headers_added"] if h[0] == "X-Helpdesk-Priority")
+print(h.split("rule=")[1].split(";")[0])' "$v")
+check "the header names the outage rule" test "$rule" = outage-or-key-account
+check "audit --rule with the header's rule finds the inbound record" test "$("$bin" audit --store "$db" --format json --kind inbound --rule "$rule" | wc -l)" = 1
 "$bin" scan --policy "$pol" --store "$db" --auth alice@support.example.com --from alice@support.example.com --rcpt pat@example.net --at 2026-11-30T11:00:00Z "$tmp/reply.eml" >/dev/null
 
 # Filters are validated (EX_USAGE).
