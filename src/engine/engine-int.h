@@ -55,6 +55,8 @@ struct run {
 	struct { char *id; char *approver; } *decisions;	/* approvals to record */
 	size_t ndecisions;
 	enum hd_action strongest;	/* strongest finding action so far */
+	enum hd_action would;		/* strongest action enforce mode would take */
+	bool monitored[HD_SECTION_COUNT]; /* a monitor-mode section softened a finding */
 	char *error;			/* why the run failed (store down, ...) */
 };
 

@@ -145,6 +145,15 @@ struct hd_kpi {
 	char *target, *review, *owner;
 };
 
+/* The sections that take `mode: enforce|monitor`. */
+enum hd_section {
+	HD_SECTION_TONE = 0,		/* tone: */
+	HD_SECTION_AUTHORITY,		/* roles: (authority limits) */
+	HD_SECTION_EXCEPTIONS,		/* exceptions: */
+	HD_SECTION_HANDOFF,		/* escalation.handoff: */
+	HD_SECTION_COUNT
+};
+
 struct hd_policy {
 	int refcount;			/* atomic; use hd_policy_ref/unref */
 	char *file;
@@ -178,6 +187,10 @@ struct hd_policy {
 	char *approvals_mailbox;	/* lower-case, may be NULL */
 
 	struct hd_kpi *kpis;		size_t nkpis;
+
+	/* mode: monitor per section: decide, stamp and record, never refuse or
+	   hold. Default (false) is enforce. */
+	bool monitor[HD_SECTION_COUNT];
 };
 
 /* Load and validate a policy file. Returns NULL when any error was found;
