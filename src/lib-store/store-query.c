@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,10 +62,7 @@ static void filter_eq(struct strbuf *sql, struct hd_sql_param *p, size_t *n,
 		return;
 	p[*n] = p_text(value);
 	(*n)++;
-	if (strncmp(column, "lower(", 6) == 0)	/* case-insensitive: both sides lowered */
-		sb_printf(sql, " AND %s = lower(CAST($%zu AS TEXT))", column, *n);
-	else
-		sb_printf(sql, " AND %s = $%zu", column, *n);
+	sb_printf(sql, " AND %s = $%zu", column, *n);
 }
 
 /* Search records by filter in seq order; fn returns false to stop. */
@@ -75,14 +73,22 @@ int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit
 	size_t n = 0;
 	struct strbuf sql;
 	struct audit_ctx a = { fn, ctx };
+	char *agent = NULL;
 	int ret;
 
+	/* Agents are stored lower-case (the policy's addresses are), so a
+	   lowered filter matches case-insensitively and keeps the index. */
+	if (f->agent != NULL) {
+		agent = xstrdup(f->agent);
+		for (char *c = agent; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
 	sb_init(&sql);
 	sb_puts(&sql, "SELECT " HD_STORE_RECORD_COLUMNS_SQL " FROM records WHERE 1 = 1");
 	filter_eq(&sql, p, &n, "ticket", f->ticket);
 	filter_eq(&sql, p, &n, "team", f->team);
 	filter_eq(&sql, p, &n, "priority", f->priority);
-	filter_eq(&sql, p, &n, "lower(agent)", f->agent);
+	filter_eq(&sql, p, &n, "agent", agent);
 	filter_eq(&sql, p, &n, "rule", f->rule);
 	filter_eq(&sql, p, &n, "kind", f->kind);
 	filter_eq(&sql, p, &n, "message_id", f->message_id);
@@ -103,5 +109,6 @@ int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit
 	}
 	ret = s->vt->query(s->conn, sql.s, p, n, row_audit, &a, NULL, error_r);
 	sb_free(&sql);
+	free(agent);
 	return ret;
 }
