@@ -35,7 +35,7 @@ enum hd_store_result {
 };
 
 #define HD_STORE_BUSY_TIMEOUT_MS 5000
-#define HD_STORE_SCHEMA_VERSION 3
+#define HD_STORE_SCHEMA_VERSION 4
 
 /* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
    Creates or migrates the schema. NULL + *error_r on failure. */
@@ -128,6 +128,22 @@ struct hd_audit_row {
 typedef bool hd_audit_fn(const struct hd_audit_row *row, void *ctx);
 int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit_fn *fn,
 		   void *ctx, char **error_r);
+/* Retention: remove the records before a time through a hash-chained
+   checkpoint. The checkpoint record (kind "checkpoint", rule "retention",
+   action "expire") is appended first and its detail says what goes:
+   {"removed":N,"first_seq":A,"last_seq":B,"first_at":"..","last_at":"..",
+   "before":"..","cut_hash":".."} (cut_hash: the chain hash of record B);
+   then meta's cut moves to B and records A..B are deleted, in one
+   transaction. Only a prefix of the chain goes: the records up to the first
+   one at or after before. *removed_r = 0 (and nothing written) when there is
+   nothing to remove. */
+struct hd_store_expiry {
+	long long removed, first_seq, last_seq, checkpoint_seq;
+	char cut_hash[65];
+};
+int hd_store_expire(struct hd_store *s, time_t before, time_t now, struct hd_store_expiry *x_r,
+		    char **error_r);
+
 /* Walk the chain; *bad_seq_r = first broken record (0 when intact) and
    *problem_r says how (rewritten, missing, deleted at the end); HD_STORE_OK
    either way, HD_STORE_ERROR only when the walk itself failed. */
