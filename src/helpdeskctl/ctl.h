@@ -21,6 +21,8 @@ int cmd_scan(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 /* helpdeskctl report --store URI --policy FILE [...] (ctl-report.c). */
 int cmd_report(int argc, char **argv);
+/* helpdeskctl expire [--before DATE] [--store URI | -c CONFIG] (ctl-expire.c). */
+int cmd_expire(int argc, char **argv);
 /* helpdeskctl card --policy FILE [--format text|html] (ctl-card.c). */
 int cmd_card(int argc, char **argv);
 

@@ -28,6 +28,7 @@ static void usage_main(FILE *f)
 		"  audit --store URI [...]  search the audit store\n"
 		"  report --store URI [...] KPI report for a period\n"
 		"  card --policy FILE       print the policy's quick-reference card\n"
+		"  expire --before DATE     remove old audit records through a checkpoint\n"
 		"Run 'helpdeskctl COMMAND --help' for a command's options.\n");
 }
 
@@ -76,6 +77,7 @@ static const struct ctl_command {
 	{ "audit", cmd_audit },
 	{ "report", cmd_report },
 	{ "card", cmd_card },
+	{ "expire", cmd_expire },
 };
 
 /* Run the command named by argv[1]; --help and --version are answered here. */

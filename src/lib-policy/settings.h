@@ -30,6 +30,7 @@ struct hd_config {
 	char *log_facility;		/* default mail */
 	char *log_level;		/* default info */
 	int timeout;			/* libmilter timeout, seconds */
+	long retention_keep_days;	/* retention.keep; 0: keep every record */
 };
 
 /* Named limits of the loader. */
@@ -38,6 +39,7 @@ struct hd_config {
 #define HD_CONFIG_COUNT_MAX 1000000
 #define HD_CONFIG_NOTIFY_ARGS_MAX 64
 #define HD_CONFIG_TIMEOUT_MAX 86400
+#define HD_CONFIG_RETENTION_DAYS_MAX 36500	/* retention.keep: 100 years */
 
 /* Load; NULL with diagnostics on any error. path NULL: all defaults. A
    relative `policy:` path is taken relative to the config file's directory. */

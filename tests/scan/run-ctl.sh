@@ -3,7 +3,8 @@
 # with -c never writes to the daemon's store, audit and report refuse a store
 # that does not exist (and create none), filters are validated, --agent is
 # case-insensitive, the rule the header names finds its record, CSV cells
-# cannot become formulas and the table shows no control characters.
+# cannot become formulas, the table shows no control characters, and expire
+# removes old records only through a checkpoint that keeps the chain verifiable.
 set -u
 top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl/helpdeskctl
@@ -69,6 +70,29 @@ check "CSV and JSON columns agree" test "$(head -1 <<<"$csv" | tr -d '\r')" = "$
 # Table: no ESC reaches the terminal.
 check "table output has no control characters" bash -c '! "$1" audit --store "$2" | tr -d "\n" | grep -q "[[:cntrl:]]"' _ "$bin" "$db"
 check "table shows the escaped subject" bash -c '"$1" audit --store "$2" --kind inbound | grep -q "?\[31m red"' _ "$bin" "$db"
+
+# Retention: expire through a checkpoint; the chain still verifies.
+"$bin" scan --policy "$pol" --store "$db" --from pat@example.net --rcpt billing@support.example.com --at 2026-11-30T20:00:00Z "$tmp/in.eml" >/dev/null
+total=$(n)
+old=$(n --until 2026-11-30T15:00:00Z)
+check "expire of a missing store exits 66" exits 66 "$bin" expire --store "$tmp/nope.db" --before 2026-12-01
+check "expire --before in the future exits 64" exits 64 "$bin" expire --store "$db" --before 2999-01-01
+check "expire without a date exits 64" exits 64 "$bin" expire --store "$db"
+out=$("$bin" expire --store "$db" --before 2026-11-30T15:00:00Z)
+check "expire says what it removed" grep -q "^removed $old records (1\.\.$old) received before 2026-11-30T15:00:00Z" <<<"$out"
+check "the old records are gone, a checkpoint added" test "$(n)" = $((total - old + 1))
+check "audit --verify still verifies after expiry" exits 0 "$bin" audit --store "$db" --verify
+cp=$("$bin" audit --store "$db" --kind checkpoint --format json)
+check "the checkpoint record says what was removed" grep -q "\"removed\":$old,\"first_seq\":1,\"last_seq\":$old," <<<"$cp"
+check "the checkpoint names the chain hash at the cut" grep -q '"cut_hash":"[0-9a-f]\{64\}"' <<<"$cp"
+check "expire again removes nothing" bash -c '"$1" expire --store "$2" --before 2026-11-30T15:00:00Z | grep -q "^nothing to remove"' _ "$bin" "$db"
+printf 'policy: %s\nstore: %s\n' "$pol" "$db" >"$tmp/noret.yaml"
+check "expire -c without retention exits 78" exits 78 "$bin" expire -c "$tmp/noret.yaml"
+printf 'policy: %s\nstore: %s\nretention: { keep: 1d }\n' "$pol" "$db" >"$tmp/ret.yaml"
+check "expire -c applies retention.keep" bash -c '"$1" expire -c "$2" | grep -q "^removed "' _ "$bin" "$tmp/ret.yaml"
+# Left: the first checkpoint (written just now, within keep) and the second.
+check "only the two checkpoints are left" test "$(n --kind checkpoint)" = 2 -a "$(n)" = 2
+check "the chain verifies after a second expiry" exits 0 "$bin" audit --store "$db" --verify
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
