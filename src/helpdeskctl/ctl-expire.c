@@ -7,7 +7,6 @@
  */
 #include <config.h>
 #include "util.h"
-#include "diag.h"
 #include "settings.h"
 #include "store.h"
 #include "ctl.h"
@@ -61,13 +60,7 @@ int cmd_expire(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (config_path != NULL) {
-		struct hd_diag d;
-
-		hd_diag_init(&d);
-		cfg = hd_config_load(config_path, &d);
-		ctl_print_diag(&d);
-		hd_diag_free(&d);
-		if (cfg == NULL)
+		if ((cfg = ctl_load_config(config_path)) == NULL)
 			return EX_CONFIG;
 		uri = cfg->store;
 		if (before == 0 && cfg->retention_keep_days == 0) {

@@ -8,7 +8,6 @@
  */
 #include <config.h>
 #include "util.h"
-#include "diag.h"
 #include "policy.h"
 #include "settings.h"
 #include "net.h"
@@ -183,12 +182,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	hd_limits_init(&lim);
 	if (config_path) {
-		struct hd_diag d;
-		hd_diag_init(&d);
-		cfg = hd_config_load(config_path, &d);
-		ctl_print_diag(&d);
-		hd_diag_free(&d);
-		if (cfg == NULL)
+		if ((cfg = ctl_load_config(config_path)) == NULL)
 			return 1;
 		lim = cfg->limits;
 		if (policy_path == NULL)

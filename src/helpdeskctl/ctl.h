@@ -12,6 +12,7 @@
 
 struct hd_diag;
 struct hd_policy;
+struct hd_config;
 
 /* helpdeskctl check-policy FILE (ctl-policy.c). */
 int cmd_check_policy(int argc, char **argv);
@@ -31,6 +32,8 @@ void ctl_print_diag(const struct hd_diag *d);
 /* Load a policy (and run its self-tests when selftest) with diagnostics on
    stderr; NULL on error. */
 struct hd_policy *ctl_load_policy(const char *path, bool selftest);
+/* Load a daemon configuration with diagnostics on stderr; NULL on error. */
+struct hd_config *ctl_load_config(const char *path);
 /* Parse the value of --since/--until: RFC 3339 or a bare date (midnight
    UTC); false, with the reason on stderr, when it is neither. */
 bool ctl_parse_when(const char *s, time_t *t_r);

@@ -10,6 +10,7 @@
 #include "util.h"
 #include "diag.h"
 #include "policy.h"
+#include "settings.h"
 #include "ctl.h"
 
 #include <stdio.h>
@@ -52,6 +53,19 @@ struct hd_policy *ctl_load_policy(const char *path, bool selftest)
 	ctl_print_diag(&d);
 	hd_diag_free(&d);
 	return p;
+}
+
+/* Load a daemon configuration with diagnostics on stderr; NULL on error. */
+struct hd_config *ctl_load_config(const char *path)
+{
+	struct hd_diag d;
+	struct hd_config *cfg;
+
+	hd_diag_init(&d);
+	cfg = hd_config_load(path, &d);
+	ctl_print_diag(&d);
+	hd_diag_free(&d);
+	return cfg;
 }
 
 /* Parse an RFC 3339 time or a bare date (midnight UTC); say why not. */

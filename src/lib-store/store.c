@@ -95,6 +95,22 @@ int hd_store_uri_parse(const char *uri, const struct hd_store_vtable **vt_r,
 /* ------------------------------------------------------------------ */
 /* Open and close. */
 
+/* Connect to a parsed target (freed here); NULL + *error_r on failure. */
+static struct hd_store *store_connect(const struct hd_store_vtable *vt, char *target,
+				      char **error_r)
+{
+	struct hd_store *s = xcalloc(1, sizeof(*s));
+
+	s->vt = vt;
+	if (vt->open(target, &s->conn, error_r) != HD_STORE_OK) {
+		free(target);
+		free(s);
+		return NULL;
+	}
+	free(target);
+	return s;
+}
+
 /* Open a store by URI and bring its schema up to date. */
 struct hd_store *hd_store_open(const char *uri, char **error_r)
 {
@@ -103,16 +119,9 @@ struct hd_store *hd_store_open(const char *uri, char **error_r)
 	struct hd_store *s;
 
 	*error_r = NULL;
-	if (hd_store_uri_parse(uri, &vt, &target, error_r) != HD_STORE_OK)
+	if (hd_store_uri_parse(uri, &vt, &target, error_r) != HD_STORE_OK ||
+	    (s = store_connect(vt, target, error_r)) == NULL)
 		return NULL;
-	s = xcalloc(1, sizeof(*s));
-	s->vt = vt;
-	if (vt->open(target, &s->conn, error_r) != HD_STORE_OK) {
-		free(target);
-		free(s);
-		return NULL;
-	}
-	free(target);
 	if (hd_store_schema_migrate(s, error_r) != HD_STORE_OK) {
 		hd_store_deinit(&s);
 		return NULL;
@@ -144,14 +153,8 @@ struct hd_store *hd_store_open_existing(const char *uri, bool *missing_r, char *
 		free(target);
 		return NULL;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->vt = vt;
-	if (vt->open(target, &s->conn, error_r) != HD_STORE_OK) {
-		free(target);
-		free(s);
+	if ((s = store_connect(vt, target, error_r)) == NULL)
 		return NULL;
-	}
-	free(target);
 	if (hd_store_schema_present(s, &present, error_r) != HD_STORE_OK) {
 		hd_store_deinit(&s);
 		return NULL;
