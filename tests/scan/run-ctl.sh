@@ -6,16 +6,7 @@
 # cannot become formulas, the table shows no control characters, and expire
 # removes old records only through a checkpoint that keeps the chain verifiable.
 set -u
-top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl/helpdeskctl
-pol=$top/conf/policy.yaml
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=sqlite:$tmp/audit.db
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+. "$(dirname "$0")/lib.sh"
 # exits CODE CMD...: the command exits with CODE.
 exits() { local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
 
@@ -94,5 +85,4 @@ check "expire -c applies retention.keep" bash -c '"$1" expire -c "$2" | grep -q 
 check "only the two checkpoints are left" test "$(n --kind checkpoint)" = 2 -a "$(n)" = 2
 check "the chain verifies after a second expiry" exits 0 "$bin" audit --store "$db" --verify
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+scan_done
