@@ -12,7 +12,8 @@
  * nothing is half-written.
  *
  * It must never decide anything (the engine does), never rewrite or delete an
- * audit record or an exception, never put a value into SQL text, and never
+ * audit record or an exception (the one exception is retention, which removes
+ * a prefix of the chain only behind a checkpoint record: hd_store_expire), never put a value into SQL text, and never
  * keep state outside the handle. Every function returns HD_STORE_OK (or
  * HD_STORE_NOT_FOUND where said) or HD_STORE_ERROR with an allocated message
  * in *error_r; the caller applies on_failure. A handle is used by one thread
@@ -20,7 +21,8 @@
  *
  * Implementation: store.c (handle, URIs, transactions, append and the hash
  * chain), store-schema.c, store-ticket.c, store-exception.c, store-query.c,
- * store-verify.c over a backend (store-sqlite.c, store-pg.c); see store-int.h.
+ * store-verify.c, store-retention.c over a backend (store-sqlite.c,
+ * store-pg.c); see store-int.h.
  */
 #include <stdbool.h>
 #include <stddef.h>
