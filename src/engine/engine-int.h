@@ -58,6 +58,8 @@ struct run {
 	struct strvec consumes;		/* approved exceptions this reply uses up when sent */
 	enum hd_action strongest;	/* strongest finding action so far */
 	char **own_text;		/* per part: the agent's own words (engine-amounts.c) */
+	enum hd_action would;		/* strongest action enforce mode would take */
+	bool monitored[HD_SECTION_COUNT]; /* a monitor-mode section softened a finding */
 	char *error;			/* why the run failed (store down, ...) */
 };
 
@@ -89,6 +91,10 @@ const struct hd_team *hd_engine_find_team(struct run *r);
 bool hd_engine_cond_eval(struct run *r, const struct hd_cond *c, struct strbuf *why);
 /* Priority: first rule whose condition matches; the last one is the default. */
 void hd_engine_decide_priority(struct run *r);
+/* engine-priority.c: the name of the rule that chose the priority, as the
+   X-Helpdesk-Priority header and the inbound record both give it (NULL
+   before a priority was decided). */
+const char *hd_engine_priority_rule(const struct run *r);
 /* SLA deadlines on the team calendar for a ticket being opened. */
 void hd_engine_decide_sla(struct run *r);
 

@@ -148,6 +148,14 @@ bool hd_engine_cond_eval(struct run *r, const struct hd_cond *c, struct strbuf *
 	return false;
 }
 
+/* The rule name for header and record: the rule's own name, else the priority's. */
+const char *hd_engine_priority_rule(const struct run *r)
+{
+	if (r->prio == NULL)
+		return NULL;
+	return r->prio->rule_name ? r->prio->rule_name : r->prio->name;
+}
+
 /* Priority: first rule whose condition matches; the last one is the default. */
 void hd_engine_decide_priority(struct run *r)
 {
@@ -167,7 +175,7 @@ void hd_engine_decide_priority(struct run *r)
 		return;
 	}
 	sb_init(&hdr);
-	sb_printf(&hdr, "%s; rule=%s; ", r->prio->name, r->prio->rule_name ? r->prio->rule_name : r->prio->name);
+	sb_printf(&hdr, "%s; rule=%s; ", r->prio->name, hd_engine_priority_rule(r));
 	if (why.len)
 		sb_puts(&hdr, why.s);
 	else

@@ -70,15 +70,70 @@ static void put_printable(struct strbuf *sb, const char *s)
 		sb_putc(sb, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
 }
 
-/* Add a finding with an action and keep the strongest action. */
+/* The names of the sections that take `mode:`, by enum hd_section. */
+static const char *const section_names[HD_SECTION_COUNT] = { "tone", "authority", "exceptions", "handoff" };
+
+/* The policy section a finding kind belongs to; HD_SECTION_COUNT for none
+   (approvals and limits are always enforced). */
+static enum hd_section finding_section(const char *kind)
+{
+	static const char *const kinds[HD_SECTION_COUNT] = { "tone", "authority", "exception", "handoff" };
+
+	for (int i = 0; i < HD_SECTION_COUNT; i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return (enum hd_section)i;
+	return HD_SECTION_COUNT;
+}
+
+/* Add a finding with an action and keep the strongest action. This is the
+   one place monitor mode acts: a finding of a monitored section that would
+   refuse or hold is only tagged, and what enforce mode would have done is
+   kept in the finding and in r->would. */
 struct hd_finding *hd_engine_finding_add(struct run *r, const char *kind, const char *rule,
 					 const char *text, enum hd_action act)
 {
 	struct hd_finding *f = hd_verdict_add_finding(r->v, kind, rule, text);
+	enum hd_section sec = finding_section(kind);
+
+	if (act > r->would)
+		r->would = act;
+	if (sec != HD_SECTION_COUNT && r->p->monitor[sec] && act >= HD_ACTION_HOLD) {
+		f->would = xstrdup(hd_action_name(act));
+		r->monitored[sec] = true;
+		act = HD_ACTION_TAG;
+	}
 	f->action = xstrdup(hd_action_name(act));
 	if (act > r->strongest)
 		r->strongest = act;
 	return f;
+}
+
+/* Monitor mode: when a monitored section softened the outcome, stamp and
+   state what enforce mode would have done; the detail JSON for the record
+   (NULL when enforce mode would have done the same). */
+static char *monitor_note(struct run *r)
+{
+	struct strbuf h, d;
+	bool any = false;
+
+	if (r->would <= r->strongest)
+		return NULL;
+	sb_init(&h);
+	sb_init(&d);
+	sb_printf(&h, "%s; sections=", hd_action_name(r->would));
+	sb_printf(&d, "{\"monitor\":{\"would\":\"%s\",\"sections\":[", hd_action_name(r->would));
+	for (int i = 0; i < HD_SECTION_COUNT; i++) {
+		if (!r->monitored[i])
+			continue;
+		sb_printf(&h, "%s%s", any ? "," : "", section_names[i]);
+		sb_printf(&d, "%s\"%s\"", any ? "," : "", section_names[i]);
+		any = true;
+	}
+	sb_puts(&d, "]}}");
+	hd_verdict_add_header(r->v, "X-Helpdesk-Monitor", h.s);
+	r->v->monitor_would = xstrdup(hd_action_name(r->would));
+	sb_free(&h);
+	return sb_steal(&d);
 }
 
 /* Notes from the MIME reader about limits become findings and a header. */
@@ -131,7 +186,7 @@ static int run_inbound(struct run *r)
 	hd_engine_decide_escalation(r);
 	hd_helpdesk_inbound(r->p, r->team->name, r->msg, r->in, r->opening, r->v);
 	report_limits(r);
-	hd_engine_rec_add(r, "inbound", r->prio ? r->prio->name : NULL, "accept", r->msg->subject,
+	hd_engine_rec_add(r, "inbound", hd_engine_priority_rule(r), "accept", r->msg->subject,
 			  xasprintf("{\"opening\":%s}", r->opening ? "true" : "false"));
 	return 0;
 }
@@ -171,7 +226,7 @@ static int run_outbound(struct run *r)
 		hd_engine_state_outbound(r);
 	hd_engine_rec_add(r, "outbound", NULL,
 			  r->strongest >= HD_ACTION_HOLD ? hd_action_name(r->strongest) : "accept",
-			  r->msg->subject, NULL);
+			  r->msg->subject, monitor_note(r));
 	return 0;
 }
 

@@ -58,6 +58,7 @@ static void finding_free(struct hd_finding *f)
 	free(f->action);
 	free(f->id);
 	free(f->detail);
+	free(f->would);
 }
 
 /* Free a verdict and clear the caller's pointer. */
@@ -81,6 +82,7 @@ void hd_verdict_deinit(struct hd_verdict **vp)
 	free(v->ticket);
 	free(v->agent);
 	free(v->hold_reason);
+	free(v->monitor_would);
 	free(v->notify_text);
 	free(v->notify_to);
 	free(v->body);
@@ -245,6 +247,7 @@ char *hd_verdict_to_json(const struct hd_verdict *v)
 		json_opt(&sb, "action", f->action);
 		json_opt(&sb, "id", f->id);
 		json_opt(&sb, "detail", f->detail);
+		json_opt(&sb, "would", f->would);
 		if (f->line > 0)
 			sb_printf(&sb, ",\"line\":%d", f->line);
 		sb_putc(&sb, '}');
@@ -259,6 +262,7 @@ char *hd_verdict_to_json(const struct hd_verdict *v)
 		sb_puts(&sb, ",\"recipients_removed\":");
 		json_strvec(&sb, &v->recipients_removed);
 	}
+	json_opt(&sb, "monitor_would", v->monitor_would);
 	if (v->body)
 		sb_puts(&sb, ",\"body_replaced\":true");
 	sb_putc(&sb, '}');

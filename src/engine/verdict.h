@@ -20,6 +20,7 @@ const char *hd_verdict_action_name(enum hd_verdict_action a);
 struct hd_finding {
 	char *kind;		/* tone, authority, exception, approval, handoff, sla, limit, quote */
 	char *rule, *text, *suggest, *action, *id, *detail;
+	char *would;		/* monitor mode: the action enforce mode would have taken */
 	int line;		/* 0 = not applicable */
 };
 
@@ -38,6 +39,7 @@ struct hd_verdict {
 	struct hd_finding *findings;
 	size_t nfindings, findings_cap;
 	char *hold_reason;		/* for smfi_quarantine */
+	char *monitor_would;		/* monitor mode: what enforce mode would have done */
 	char *notify_text;		/* non-NULL: run notify_command with it */
 	char *notify_to;
 	char *body;			/* non-NULL: replace the body with these bytes */

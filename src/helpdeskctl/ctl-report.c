@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #define REPORT_USAGE \
 	"usage: helpdeskctl report --store URI --policy FILE [--since TIME] [--until TIME]\n" \
@@ -69,6 +70,7 @@ int cmd_report(int argc, char **argv)
 	char *err = NULL;
 	FILE *f = stdout;
 	int c, ret = 1;
+	bool missing = false;
 	size_t fmt;
 
 	optind = 1;
@@ -112,9 +114,11 @@ int cmd_report(int argc, char **argv)
 	}
 	if ((p = ctl_load_policy(policy, false)) == NULL)
 		return 1;
-	if ((s = hd_store_open(uri, &err)) == NULL ||
+	if ((s = hd_store_open_existing(uri, &missing, &err)) == NULL ||
 	    hd_kpi_report_build(p, s, since, until, at, by, &r, &err) != 0) {
 		fprintf(stderr, "helpdeskctl: store: %s\n", err);
+		if (missing)
+			ret = EX_NOINPUT;
 		goto out;
 	}
 	if (output != NULL && (f = fopen(output, "w")) == NULL) {

@@ -2,11 +2,12 @@
  * ctl-scan - helpdeskctl scan: run the very engine the milter runs on one
  * message (a file or stdin) with the envelope given as options, and print the
  * verdict JSON or the message as it would be delivered. It must never decide
- * anything itself nor read more than HDCTL_MAX_INPUT_BYTES.
+ * anything itself nor read more than HDCTL_MAX_INPUT_BYTES, and never write to
+ * a store the operator did not name with --store (a dry run must not open
+ * real tickets in the production store of -c CONFIG).
  */
 #include <config.h>
 #include "util.h"
-#include "diag.h"
 #include "policy.h"
 #include "settings.h"
 #include "net.h"
@@ -124,13 +125,15 @@ static void usage_scan(FILE *f)
 	fprintf(f,
 		"usage: helpdeskctl scan [options] MESSAGE.eml|-\n"
 		"  --policy FILE      policy file (or take it from -c CONFIG)\n"
-		"  -c, --config FILE  daemon configuration (policy, store, limits, trusted_networks)\n"
+		"  -c, --config FILE  daemon configuration (policy, limits, trusted_networks; not its store)\n"
 		"  --from ADDR        envelope sender\n"
 		"  --rcpt ADDR        envelope recipient (repeatable)\n"
 		"  --auth USER        SMTP AUTH identity\n"
 		"  --client-ip IP     client address (trusted when in trusted_networks)\n"
 		"  --at TIME          RFC 3339 receive time (default: now)\n"
-		"  --store URI        PATH, sqlite:PATH or postgresql://... (default: in-memory)\n"
+		"  --store URI        record the decision in this store: PATH, sqlite:PATH or\n"
+		"                     postgresql://... Without it scan writes nothing anywhere\n"
+		"                     (an in-memory store; -c never selects the daemon's store)\n"
 		"  --output verdict|message\n"
 		"Prints the verdict as one JSON object (SPEC s.8). Exit 0 when a verdict was\n"
 		"produced, 1 on a usage, policy or input error, 75 when the engine failed\n"
@@ -200,18 +203,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	hd_limits_init(&lim);
 	if (config_path) {
-		struct hd_diag d;
-		hd_diag_init(&d);
-		cfg = hd_config_load(config_path, &d);
-		ctl_print_diag(&d);
-		hd_diag_free(&d);
-		if (cfg == NULL)
+		if ((cfg = ctl_load_config(config_path)) == NULL)
 			return 1;
 		lim = cfg->limits;
 		if (policy_path == NULL)
 			policy_path = cfg->policy;
-		if (store_uri == NULL)
-			store_uri = cfg->store;
 	}
 	if (policy_path == NULL) {
 		fprintf(stderr, "helpdeskctl: scan needs --policy FILE or -c CONFIG\n");

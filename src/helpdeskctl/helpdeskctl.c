@@ -10,6 +10,7 @@
 #include "util.h"
 #include "diag.h"
 #include "policy.h"
+#include "settings.h"
 #include "ctl.h"
 #include "ctl-verify-seal.h"
 
@@ -31,6 +32,7 @@ static void usage_main(FILE *f)
 		"  card --policy FILE       print the policy's quick-reference card\n"
 		"  verify-seal [--key-file [ID=]F ...] MSG  check X-Helpdesk-Seal\n"
 		"  sla-watch -c CONFIG      mail SLA warnings and breaches once each\n"
+		"  expire --before DATE     remove old audit records through a checkpoint\n"
 		"Run 'helpdeskctl COMMAND --help' for a command's options.\n");
 }
 
@@ -54,6 +56,19 @@ struct hd_policy *ctl_load_policy(const char *path, bool selftest)
 	ctl_print_diag(&d);
 	hd_diag_free(&d);
 	return p;
+}
+
+/* Load a daemon configuration with diagnostics on stderr; NULL on error. */
+struct hd_config *ctl_load_config(const char *path)
+{
+	struct hd_diag d;
+	struct hd_config *cfg;
+
+	hd_diag_init(&d);
+	cfg = hd_config_load(path, &d);
+	ctl_print_diag(&d);
+	hd_diag_free(&d);
+	return cfg;
 }
 
 /* Parse an RFC 3339 time or a bare date (midnight UTC); say why not. */
@@ -81,6 +96,7 @@ static const struct ctl_command {
 	{ "card", cmd_card },
 	{ "verify-seal", hd_ctl_verify_seal },
 	{ "sla-watch", cmd_sla_watch },
+	{ "expire", cmd_expire },
 };
 
 /* Run the command named by argv[1]; --help and --version are answered here. */

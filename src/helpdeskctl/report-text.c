@@ -10,24 +10,10 @@
 #include "util.h"
 #include "policy.h"
 #include "report.h"
+#include "ctl.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* Room for one store value shown in the table (longer ones are cut). */
-#define TTY_VALUE_MAX 256
-
-/* A store value for a terminal: control characters (escape sequences a
-   hostile value could carry) become '?'; cut at TTY_VALUE_MAX - 1 bytes. */
-static const char *tty(const char *s, char buf[TTY_VALUE_MAX])
-{
-	size_t i;
-
-	for (i = 0; s && s[i] && i < TTY_VALUE_MAX - 1; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
-	return buf;
-}
 
 /* Minutes as text, "-" when there is none. */
 static const char *mins(long m, char buf[32])
@@ -39,27 +25,27 @@ static const char *mins(long m, char buf[32])
 /* Print one group's first-response line. */
 static void table_sla(FILE *f, const struct hd_kpi_sla *g)
 {
-	char a[32], m[32], p[32], k[TTY_VALUE_MAX];
+	char a[32], m[32], p[32], k[CTL_TTY_MAX];
 
 	report_fmt_pct(g->attainment, a);
-	fprintf(f, "  %-28s %7ld %5ld %8ld %10ld %7ld %7s %8s %8s\n", tty(g->key, k), g->tickets, g->met,
+	fprintf(f, "  %-28s %7ld %5ld %8ld %10ld %7ld %7s %8s %8s\n", ctl_tty(g->key, k), g->tickets, g->met,
 		g->breached, g->breached_unanswered, g->pending, a, mins(g->median, m), mins(g->p90, p));
 }
 
 /* Print a tally as "key n" lines under a heading. */
 static void table_tally(FILE *f, const char *title, const struct hd_kpi_tally *t)
 {
-	char k[TTY_VALUE_MAX];
+	char k[CTL_TTY_MAX];
 
 	fprintf(f, "\n%s (%ld)\n", title, t->total);
 	for (size_t i = 0; i < t->n; i++)
-		fprintf(f, "  %-40s %6ld\n", tty(t->v[i].key, k), t->v[i].n);
+		fprintf(f, "  %-40s %6ld\n", ctl_tty(t->v[i].key, k), t->v[i].n);
 }
 
 /* The report as a terminal table. */
 void report_table(FILE *f, const struct hd_kpi_report *r)
 {
-	char a[32], b[32], k1[TTY_VALUE_MAX], k2[TTY_VALUE_MAX], k3[TTY_VALUE_MAX];
+	char a[32], b[32], k1[CTL_TTY_MAX], k2[CTL_TTY_MAX], k3[CTL_TTY_MAX];
 
 	time_format_utc(r->at, a);
 	fprintf(f, "KPI report: %s v%s, as of %s\n", r->policy_name, r->policy_version, a);
@@ -99,7 +85,7 @@ void report_table(FILE *f, const struct hd_kpi_report *r)
 		time_format_utc(o->opened, a);
 		time_format_utc(o->due, b);
 		fprintf(f, "  %-8s %-16s %-12s %-10s opened %s due %s\n", o->overdue ? "OVERDUE" : "at risk",
-			tty(o->ticket, k1), tty(o->team, k2), tty(o->priority, k3), a, b);
+			ctl_tty(o->ticket, k1), ctl_tty(o->team, k2), ctl_tty(o->priority, k3), a, b);
 	}
 	fprintf(f, "\nAgents\n  %-36s %7s %5s %10s %9s %8s\n", "AGENT", "REPLIES", "TONE", "EXCEPTIONS",
 		"EXC/REPLY", "HANDOFF");
@@ -110,7 +96,7 @@ void report_table(FILE *f, const struct hd_kpi_report *r)
 			snprintf(a, sizeof(a), "n/a");
 		else
 			snprintf(a, sizeof(a), "%.3f", g->exception_rate);
-		fprintf(f, "  %-36s %7ld %5ld %10ld %9s %8ld\n", tty(g->agent, k1), g->replies, g->tone,
+		fprintf(f, "  %-36s %7ld %5ld %10ld %9s %8ld\n", ctl_tty(g->agent, k1), g->replies, g->tone,
 			g->exceptions, a, g->handoff);
 	}
 	table_tally(f, "Tone findings by rule", &r->tone_by_rule);
@@ -123,36 +109,16 @@ void report_table(FILE *f, const struct hd_kpi_report *r)
 	fprintf(f, "\nNot measured: %s.\n", r->not_measured_note);
 }
 
-/* One CSV field, quoted when needed, formula-leading characters neutralised. */
-static void csv_field(FILE *f, const char *s)
-{
-	bool quote = strpbrk(s, ",\"\r\n") != NULL || strchr("=+-@\t", s[0]) != NULL;
-
-	if (!quote) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	if (s[0] != '\0' && strchr("=+-@\t", s[0]) != NULL && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9'))
-		fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* One CSV row section,key,metric,value. */
 static void csv_row(FILE *f, const char *section, const char *key, const char *metric, const char *value)
 {
-	csv_field(f, section);
+	ctl_csv_field(f, section);
 	fputc(',', f);
-	csv_field(f, key);
+	ctl_csv_field(f, key);
 	fputc(',', f);
-	csv_field(f, metric);
+	ctl_csv_field(f, metric);
 	fputc(',', f);
-	csv_field(f, value);
+	ctl_csv_field(f, value);
 	fputs("\r\n", f);
 }
 

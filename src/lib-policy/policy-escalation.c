@@ -54,7 +54,7 @@ static void load_sla_levels(struct ploader *ld, const struct hd_ynode *esc, cons
 }
 static const char *const LEVEL_KEYS[] = { "primary", "backup", "primary_hours", NULL };
 static const char *const TRIGGER_KEYS[] = { "name", "when", "notify", NULL };
-static const char *const HANDOFF_KEYS[] = { "to", "require", NULL };
+static const char *const HANDOFF_KEYS[] = { "to", "require", "mode", NULL };
 
 /* escalation: { levels, triggers, handoff }. */
 void pl_load_escalation(struct ploader *ld, const struct hd_ynode *root)
@@ -148,11 +148,12 @@ void pl_load_escalation(struct ploader *ld, const struct hd_ynode *root)
 	}
 	load_sla_levels(ld, esc, "on_warning", p->on_warning);
 	load_sla_levels(ld, esc, "on_breach", p->on_breach);
-	if ((ho = pl_get_map(ld, esc, "handoff", "escalation.handoff", "to, require",
+	if ((ho = pl_get_map(ld, esc, "handoff", "escalation.handoff", "to, require, mode",
 			     HANDOFF_KEYS)) != NULL) {
 		const struct hd_ynode *n;
 		struct strvec raw;
 
+		pl_load_mode_key(ld, ho, "escalation.handoff", HD_SECTION_HANDOFF);
 		sv_init(&raw);
 		if ((n = pl_want_key(ld, ho, "to", "escalation.handoff",
 				     "the addresses a hand-off is sent to")) != NULL &&

@@ -15,7 +15,7 @@
 
 /* Keys of exceptions, its tiers and tier rules (in enum hd_tier_rule order), the keys
    of one exception policy, and the fields an exception may be required to carry. */
-static const char *const EXC_KEYS[] = { "tiers", "policies", "require", "approvals_mailbox",
+static const char *const EXC_KEYS[] = { "tiers", "policies", "require", "approvals_mailbox", "mode",
 					NULL };
 static const char *const TIER_KEYS[] = { "1", "2", "3", NULL };
 static const char *const TIER_RULES[] = { "rep", "per-policy", "approval", NULL };
@@ -35,13 +35,14 @@ void pl_load_exceptions(struct ploader *ld, const struct hd_ynode *root)
 	p->tiers[2] = HD_TIER_PER_POLICY;
 	p->tiers[3] = HD_TIER_APPROVAL;
 	exc = pl_get_map(ld, root, "exceptions", "exceptions",
-			 "tiers, policies, require, approvals_mailbox", EXC_KEYS);
+			 "tiers, policies, require, approvals_mailbox, mode", EXC_KEYS);
 	if (exc == NULL) {
 		sv_push(&p->exc_require, "policy");
 		sv_push(&p->exc_require, "tier");
 		sv_push(&p->exc_require, "reason");
 		return;
 	}
+	pl_load_mode_key(ld, exc, "exceptions", HD_SECTION_EXCEPTIONS);
 	if ((n = hd_ymap_get(exc, "tiers")) != NULL &&
 	    pl_want_map(ld, n, "exceptions.tiers", "1: rep, 2: per-policy, 3: approval")) {
 		for (i = 0; i < n->n; i++) {

@@ -112,6 +112,10 @@ void pl_load_string_key(struct ploader *ld, const struct hd_ynode *map, const ch
 void pl_load_strings_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
 			 const char *path, const char *what, struct strvec *sv);
 /* An address-valued key of map, stored lower-case in *dst. */
+/* policy-load.c: the optional `mode: enforce|monitor` key of a section map
+   into p->monitor[section]. */
+void pl_load_mode_key(struct ploader *ld, const struct hd_ynode *map, const char *path,
+		      enum hd_section section);
 void pl_load_address_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
 			 const char *path, bool required, char **dst);
 /* A real date YYYY-MM-DD as days since the epoch. */

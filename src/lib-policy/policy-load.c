@@ -397,6 +397,27 @@ void pl_load_strings_key(struct ploader *ld, const struct hd_ynode *map, const c
 	free(kp);
 }
 
+/* The optional `mode: enforce|monitor` of a section. */
+void pl_load_mode_key(struct ploader *ld, const struct hd_ynode *map, const char *path,
+		      enum hd_section section)
+{
+	static const char *const MODES[] = { "enforce", "monitor", NULL };
+	const struct hd_ynode *n = hd_ymap_get(map, "mode");
+	char *kp;
+	const char *s;
+
+	if (n == NULL)
+		return;
+	kp = pl_path_key(path, "mode");
+	if ((s = pl_want_scalar(ld, n, kp, "enforce or monitor")) != NULL) {
+		if (strcmp(s, "monitor") == 0)
+			ld->p->monitor[section] = true;
+		else if (strcmp(s, "enforce") != 0)
+			pl_bad_choice(ld, n, "mode", s, kp, MODES);
+	}
+	free(kp);
+}
+
 /* An address-valued key, stored lower-case in *dst. */
 void pl_load_address_key(struct ploader *ld, const struct hd_ynode *map, const char *key,
 			 const char *path, bool required, char **dst)

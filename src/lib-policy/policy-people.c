@@ -31,6 +31,7 @@ void pl_load_roles(struct ploader *ld, const struct hd_ynode *root)
 			   "discount }", NULL);
 	if (roles == NULL)
 		return;
+	pl_load_mode_key(ld, roles, "roles", HD_SECTION_AUTHORITY);
 	if ((cur = hd_ymap_get(roles, "currency")) != NULL) {
 		const char *s = pl_want_scalar(ld, cur, "roles.currency", "a currency code like USD");
 
@@ -52,7 +53,7 @@ void pl_load_roles(struct ploader *ld, const struct hd_ynode *root)
 		char *path;
 		struct hd_role *r;
 
-		if (strcmp(rname, "currency") == 0)
+		if (strcmp(rname, "currency") == 0 || strcmp(rname, "mode") == 0)
 			continue;
 		path = pl_path_key("roles", rname);
 		r = &p->roles[p->nroles];

@@ -16,7 +16,7 @@
 #include "tone.h"
 
 /* Keys of tone, of one phrase and of its examples; the actions. */
-static const char *const TONE_KEYS[] = { "action", "phrases", NULL };
+static const char *const TONE_KEYS[] = { "action", "phrases", "mode", NULL };
 static const char *const PHRASE_KEYS[] = { "id", "match", "suggest", "unless", "action",
 					   "examples", NULL };
 static const char *const EXAMPLE_KEYS[] = { "bad", "good", NULL };
@@ -85,7 +85,8 @@ void pl_load_tone(struct ploader *ld, const struct hd_ynode *root)
 	size_t before = pl_nerrors(ld), i, j;
 
 	p->tone_action = HD_ACTION_REJECT;
-	if (tone != NULL && pl_want_map_keys(ld, tone, "tone", "action, phrases", TONE_KEYS)) {
+	if (tone != NULL && pl_want_map_keys(ld, tone, "tone", "action, phrases, mode", TONE_KEYS)) {
+		pl_load_mode_key(ld, tone, "tone", HD_SECTION_TONE);
 		if ((n = hd_ymap_get(tone, "action")) != NULL) {
 			const char *s = pl_want_scalar(ld, n, "tone.action", "reject, hold, tag or notify");
 

@@ -165,6 +165,15 @@ struct hd_kpi {
 	char *target, *review, *owner;
 };
 
+/* The sections that take `mode: enforce|monitor`. */
+enum hd_section {
+	HD_SECTION_TONE = 0,		/* tone: */
+	HD_SECTION_AUTHORITY,		/* roles: (authority limits) */
+	HD_SECTION_EXCEPTIONS,		/* exceptions: */
+	HD_SECTION_HANDOFF,		/* escalation.handoff: */
+	HD_SECTION_COUNT
+};
+
 struct hd_policy {
 	int refcount;			/* atomic; use hd_policy_ref/unref */
 	char *file;
@@ -203,6 +212,9 @@ struct hd_policy {
 	struct hd_kpi *kpis;		size_t nkpis;
 
 	struct hd_helpdesk *helpdesks;	size_t nhelpdesks; /* helpdesk: [0] = all teams */
+	/* mode: monitor per section: decide, stamp and record, never refuse or
+	   hold. Default (false) is enforce. */
+	bool monitor[HD_SECTION_COUNT];
 };
 
 /* helpdesk: section (SPEC s.12): the helpdesk behind a team's mailboxes and

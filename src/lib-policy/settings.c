@@ -36,9 +36,10 @@ struct cload {
 static const char *const config_keys[] = {
 	"socket", "socket_owner", "socket_group", "socket_mode", "policy", "store",
 	"on_failure", "trusted_networks", "user", "group", "pidfile", "limits",
-	"notify_command", "log", "timeout", "seal", "sendmail", NULL
+	"notify_command", "log", "timeout", "seal", "sendmail", "retention", NULL
 };
 static const char *const seal_keys[] = { "key_id", "key_file", "previous", NULL };
+static const char *const retention_keys[] = { "keep", NULL };
 static const char *const limits_keys[] = {
 	"message_bytes", "mime_depth", "mime_parts", "header_count", "header_bytes",
 	"text_bytes", "recipients", "body_memory_bytes", "findings", NULL
@@ -532,6 +533,38 @@ static void cseal(struct cload *c, const struct hd_ynode *n, struct hd_config *c
 		}
 }
 
+/* retention: { keep: 400d } (days, or weeks with w), applied by helpdeskctl expire -c. */
+static void cretention(struct cload *c, const struct hd_ynode *n, struct hd_config *cfg)
+{
+	const struct hd_ynode *k;
+	const char *s;
+	char *end;
+	long v, mult = 1;
+
+	if (n == NULL)
+		return;
+	if (n->type != HD_Y_MAP) {
+		cerr(c, n, "retention must be a mapping like { keep: 400d }, not %s",
+		     hd_ynode_type_name(n));
+		return;
+	}
+	c->errors += hd_ymap_check_keys(n, retention_keys, "retention", c->file, c->diag);
+	if ((k = hd_ymap_get(n, "keep")) == NULL || (s = cscalar(c, k, "retention.keep")) == NULL)
+		return;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end != s && *end == 'w')
+		mult = 7, end++;
+	else if (end != s && *end == 'd')
+		end++;
+	if (end == s || *end != '\0' || errno != 0 || v < 1 || v > HD_CONFIG_RETENTION_DAYS_MAX / mult) {
+		cerr(c, k, "retention.keep: '%s' is not a number of days like 400d or weeks like "
+			   "52w (1 day to %d days)", s, HD_CONFIG_RETENTION_DAYS_MAX);
+		return;
+	}
+	cfg->retention_keep_days = v * mult;
+}
+
 /* Resolve a relative policy path against the directory of the config file. */
 static void cresolve(struct hd_config *cfg)
 {
@@ -598,6 +631,7 @@ static size_t config_apply(struct cload *c, const struct hd_ynode *root, struct 
 	if (cfg->sendmail == NULL || cfg->sendmail[0] != '/')
 		cerr(c, hd_ymap_get(root, "sendmail"), "sendmail must be the absolute path of the "
 		     "MTA's sendmail program, like /usr/sbin/sendmail");
+	cretention(c, hd_ymap_get(root, "retention"), cfg);
 	if (cfg->policy == NULL)
 		cerr(c, hd_ymap_get(root, "policy"), "'policy' must name the policy file");
 	if (cfg->store == NULL)

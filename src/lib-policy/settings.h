@@ -34,6 +34,7 @@ struct hd_config {
 	char *seal_key_id, *seal_key_file; /* seal: current key; NULL: no seal */
 	struct strvec seal_previous;	/* seal.previous: key id, file, ... (verify only) */
 	char *sendmail;			/* sla-watch mails through it, default /usr/sbin/sendmail */
+	long retention_keep_days;	/* retention.keep; 0: keep every record */
 };
 
 /* Named limits of the loader. */
@@ -42,6 +43,7 @@ struct hd_config {
 #define HD_CONFIG_COUNT_MAX 1000000
 #define HD_CONFIG_NOTIFY_ARGS_MAX 64
 #define HD_CONFIG_TIMEOUT_MAX 86400
+#define HD_CONFIG_RETENTION_DAYS_MAX 36500	/* retention.keep: 100 years */
 
 /* Load; NULL with diagnostics on any error. path NULL: all defaults. A
    relative `policy:` path is taken relative to the config file's directory. */

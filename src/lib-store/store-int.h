@@ -105,6 +105,9 @@ struct hd_store {
 	bool in_tx;
 };
 
+/* store-schema.c: whether the database has the store's schema (meta table). */
+int hd_store_schema_present(struct hd_store *s, bool *present_r, char **error_r);
+
 /* A text parameter (NULL → SQL NULL). */
 static inline struct hd_sql_param p_text(const char *s)
 {

@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,16 +73,27 @@ int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit
 	size_t n = 0;
 	struct strbuf sql;
 	struct audit_ctx a = { fn, ctx };
+	char *agent = NULL;
 	int ret;
 
+	/* Agents are stored lower-case (the policy's addresses are), so a
+	   lowered filter matches case-insensitively and keeps the index. */
+	if (f->agent != NULL) {
+		agent = xstrdup(f->agent);
+		for (char *c = agent; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
 	sb_init(&sql);
 	sb_puts(&sql, "SELECT " HD_STORE_RECORD_COLUMNS_SQL " FROM records WHERE 1 = 1");
 	filter_eq(&sql, p, &n, "ticket", f->ticket);
 	filter_eq(&sql, p, &n, "team", f->team);
 	filter_eq(&sql, p, &n, "priority", f->priority);
-	filter_eq(&sql, p, &n, "agent", f->agent);
+	filter_eq(&sql, p, &n, "agent", agent);
 	filter_eq(&sql, p, &n, "rule", f->rule);
 	filter_eq(&sql, p, &n, "kind", f->kind);
+	filter_eq(&sql, p, &n, "message_id", f->message_id);
+	filter_eq(&sql, p, &n, "queue_id", f->queue_id);
+	filter_eq(&sql, p, &n, "action", f->action);
 	if (f->since != 0) {
 		p[n++] = p_int((long long)f->since);
 		sb_printf(&sql, " AND at >= $%zu", n);
@@ -97,5 +109,6 @@ int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit
 	}
 	ret = s->vt->query(s->conn, sql.s, p, n, row_audit, &a, NULL, error_r);
 	sb_free(&sql);
+	free(agent);
 	return ret;
 }

@@ -143,6 +143,48 @@ static const struct hd_store_migration hd_store_migrations[] = {
 	  " claimed_at BIGINT NOT NULL, sent_at BIGINT,"
 	  " PRIMARY KEY (ticket, clock, started, threshold));",
 	  { NULL, NULL } },
+	/* Retention (store-retention.c): meta.cut_seq/cut_hash say up to which
+	   record the chain was cut and the hash there. Only records at or below
+	   the cut may be deleted, and the cut moves forward only when a
+	   checkpoint record after it names its hash: a checkpoint first, then the
+	   deletion, all in one transaction. */
+	{ 5, "retention checkpoints",
+	  "ALTER TABLE meta ADD COLUMN cut_seq BIGINT NOT NULL DEFAULT 0;"
+	  "ALTER TABLE meta ADD COLUMN cut_hash TEXT NOT NULL DEFAULT '" HD_STORE_ZERO_HASH "';",
+	  {
+		  [HD_DIALECT_SQLITE] =
+		  "DROP TRIGGER records_no_delete;"
+		  "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
+		  " WHEN OLD.seq > (SELECT cut_seq FROM meta WHERE id = 1)"
+		  " BEGIN SELECT RAISE(ABORT, 'records are append-only (only records below a"
+		  " retention checkpoint may be removed)'); END;"
+		  "CREATE TRIGGER meta_cut_forward BEFORE UPDATE OF cut_seq, cut_hash ON meta"
+		  " WHEN NEW.cut_seq <= OLD.cut_seq OR NEW.cut_seq >= OLD.head_seq"
+		  " OR NOT EXISTS (SELECT 1 FROM records WHERE seq > NEW.cut_seq"
+		  "  AND kind = 'checkpoint'"
+		  "  AND instr(detail, '\"cut_hash\":\"' || NEW.cut_hash || '\"') > 0)"
+		  " BEGIN SELECT RAISE(ABORT, 'the retention cut moves forward only, behind a"
+		  " checkpoint record'); END;",
+		  [HD_DIALECT_POSTGRESQL] =
+		  "CREATE OR REPLACE FUNCTION hd_records_append_only() RETURNS trigger"
+		  " LANGUAGE plpgsql AS $$ BEGIN"
+		  " IF TG_OP = 'DELETE' THEN"
+		  "  IF OLD.seq <= (SELECT cut_seq FROM meta WHERE id = 1) THEN RETURN OLD; END IF;"
+		  " END IF;"
+		  " RAISE EXCEPTION 'records are append-only (only records below a retention"
+		  " checkpoint may be removed)'; END $$;"
+		  "CREATE FUNCTION hd_meta_cut_forward() RETURNS trigger"
+		  " LANGUAGE plpgsql AS $$ BEGIN"
+		  " IF NEW.cut_seq <= OLD.cut_seq OR NEW.cut_seq >= OLD.head_seq"
+		  "  OR NOT EXISTS (SELECT 1 FROM records WHERE seq > NEW.cut_seq"
+		  "   AND kind = 'checkpoint'"
+		  "   AND strpos(detail, '\"cut_hash\":\"' || NEW.cut_hash || '\"') > 0) THEN"
+		  "  RAISE EXCEPTION 'the retention cut moves forward only, behind a checkpoint"
+		  " record'; END IF;"
+		  " RETURN NEW; END $$;"
+		  "CREATE TRIGGER meta_cut_forward BEFORE UPDATE OF cut_seq, cut_hash ON meta"
+		  " FOR EACH ROW EXECUTE FUNCTION hd_meta_cut_forward();",
+	  } },
 };
 
 /* meta: one row; schema_version plus the chain head (seq and hash of the last
@@ -179,6 +221,14 @@ static int schema_version_read(struct hd_store *s, long long *version_r, bool *h
 	*version_r = c.found ? c.v[0] : 0;
 	hd_store_first_row_free(&c);
 	return HD_STORE_OK;
+}
+
+/* Whether the database already has the store's schema (the meta table). */
+int hd_store_schema_present(struct hd_store *s, bool *present_r, char **error_r)
+{
+	long long version;
+
+	return schema_version_read(s, &version, present_r, error_r);
 }
 
 /* Bring the schema to HD_STORE_SCHEMA_VERSION in one transaction. */

@@ -4,7 +4,11 @@
  * rewritten, removed or inserted from outside, and records deleted at the
  * end (against the chain head in meta), then an exception whose decision
  * in the exceptions table no chained record backs (an UPDATE from outside).
- * It only reads; it must never repair or rewrite the chain.
+ * After retention the walk starts at meta's cut: the first record must
+ * follow the cut's hash, and a checkpoint record in the chain must name that
+ * hash (store-retention.c), so records removed from the start without a
+ * checkpoint are found too. It only reads; it must never repair or rewrite
+ * the chain.
  */
 #include <config.h>
 
@@ -20,6 +24,8 @@ struct verify_ctx {
 	long long checked, expect_seq, bad_seq;
 	char prev[65];
 	char *problem;
+	char *cut_mark;		/* "\"cut_hash\":\"<hash>\"" a checkpoint must carry */
+	bool cut_named;		/* a checkpoint record names the cut */
 };
 
 /* Check one record against its predecessor and its own hash. */
@@ -59,6 +65,9 @@ static bool row_verify(void *ctx, const char *const *cols, size_t ncols)
 				       "(rewritten)", a.seq);
 		return false;
 	}
+	if (v->cut_mark != NULL && strcmp(a.kind, "checkpoint") == 0 && a.detail != NULL &&
+	    strstr(a.detail, v->cut_mark) != NULL)
+		v->cut_named = true;
 	memcpy(v->prev, hash, sizeof(v->prev));
 	v->expect_seq++;
 	return true;
@@ -102,14 +111,24 @@ int hd_store_verify(struct hd_store *s, long long *checked_r, long long *bad_seq
 	memcpy(v.prev, HD_STORE_ZERO_HASH, sizeof(v.prev));
 	if (own && s->vt->begin(s->conn, false, error_r) != HD_STORE_OK)
 		return HD_STORE_ERROR;
-	if (s->vt->query(s->conn, "SELECT head_seq, head_hash FROM meta WHERE id = 1", NULL, 0,
-			 hd_store_row_first, &head, NULL, error_r) != HD_STORE_OK)
+	if (s->vt->query(s->conn, "SELECT head_seq, head_hash, cut_seq, cut_hash FROM meta WHERE id = 1",
+			 NULL, 0, hd_store_row_first, &head, NULL, error_r) != HD_STORE_OK)
 		goto out;
+	if (head.found && head.v[2] > 0 && head.text[3] != NULL && strlen(head.text[3]) == 64) {
+		/* Retention cut: the chain goes on from the removed record's hash. */
+		v.expect_seq = head.v[2] + 1;
+		memcpy(v.prev, head.text[3], sizeof(v.prev));
+		v.cut_mark = xasprintf("\"cut_hash\":\"%s\"", head.text[3]);
+	}
 	if (s->vt->query(s->conn, "SELECT " HD_STORE_RECORD_COLUMNS_SQL " FROM records ORDER BY seq",
 			 NULL, 0, row_verify, &v, NULL, error_r) != HD_STORE_OK)
 		goto out;
 	ret = HD_STORE_OK;
-	if (v.problem == NULL && head.found && head.v[0] != v.expect_seq - 1) {
+	if (v.problem == NULL && v.cut_mark != NULL && !v.cut_named) {
+		v.bad_seq = head.v[2] + 1;
+		v.problem = xasprintf("records up to %lld were removed but no checkpoint record names "
+				      "the cut", head.v[2]);
+	} else if (v.problem == NULL && head.found && head.v[0] != v.expect_seq - 1) {
 		v.bad_seq = v.expect_seq;
 		v.problem = head.v[0] > v.expect_seq - 1 ?
 			xasprintf("the chain head is record %lld but the last record is %lld: "
@@ -138,6 +157,7 @@ out:
 		}
 	}
 	hd_store_first_row_free(&head);
+	free(v.cut_mark);
 	if (ret != HD_STORE_OK) {
 		free(v.problem);
 		return ret;

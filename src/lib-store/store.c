@@ -9,8 +9,10 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store.h"
 #include "store-int.h"
@@ -109,6 +111,22 @@ bool hd_store_uri_check(const char *uri, char **sqlite_path_r, char **error_r)
 /* ------------------------------------------------------------------ */
 /* Open and close. */
 
+/* Connect to a parsed target (freed here); NULL + *error_r on failure. */
+static struct hd_store *store_connect(const struct hd_store_vtable *vt, char *target,
+				      char **error_r)
+{
+	struct hd_store *s = xcalloc(1, sizeof(*s));
+
+	s->vt = vt;
+	if (vt->open(target, &s->conn, error_r) != HD_STORE_OK) {
+		free(target);
+		free(s);
+		return NULL;
+	}
+	free(target);
+	return s;
+}
+
 /* Open a store by URI and bring its schema up to date. */
 struct hd_store *hd_store_open(const char *uri, char **error_r)
 {
@@ -117,16 +135,53 @@ struct hd_store *hd_store_open(const char *uri, char **error_r)
 	struct hd_store *s;
 
 	*error_r = NULL;
-	if (hd_store_uri_parse(uri, &vt, &target, error_r) != HD_STORE_OK)
+	if (hd_store_uri_parse(uri, &vt, &target, error_r) != HD_STORE_OK ||
+	    (s = store_connect(vt, target, error_r)) == NULL)
 		return NULL;
-	s = xcalloc(1, sizeof(*s));
-	s->vt = vt;
-	if (vt->open(target, &s->conn, error_r) != HD_STORE_OK) {
-		free(target);
-		free(s);
+	if (hd_store_schema_migrate(s, error_r) != HD_STORE_OK) {
+		hd_store_deinit(&s);
 		return NULL;
 	}
-	free(target);
+	return s;
+}
+
+/* Open a store that must already exist (readers: audit, report, expire):
+   never creates a database file nor a schema. *missing_r tells a store that
+   is not there (no file, an in-memory URI, a database without the schema)
+   from one that could not be opened. */
+struct hd_store *hd_store_open_existing(const char *uri, bool *missing_r, char **error_r)
+{
+	const struct hd_store_vtable *vt;
+	char *target;
+	struct hd_store *s;
+	struct stat st;
+	bool present = false;
+
+	*error_r = NULL;
+	*missing_r = false;
+	if (hd_store_uri_parse(uri, &vt, &target, error_r) != HD_STORE_OK)
+		return NULL;
+	if (vt == &hd_store_sqlite_vtable &&
+	    (strcmp(target, ":memory:") == 0 || (stat(target, &st) < 0 && errno == ENOENT))) {
+		*missing_r = true;
+		*error_r = xasprintf("store %s does not exist (give the daemon's store URI, "
+				     "e.g. the store: of helpdesk-milter.yaml)", uri);
+		free(target);
+		return NULL;
+	}
+	if ((s = store_connect(vt, target, error_r)) == NULL)
+		return NULL;
+	if (hd_store_schema_present(s, &present, error_r) != HD_STORE_OK) {
+		hd_store_deinit(&s);
+		return NULL;
+	}
+	if (!present) {
+		*missing_r = true;
+		*error_r = xasprintf("store %s holds no helpdesk-milter records (no schema): "
+				     "give the daemon's store URI", uri);
+		hd_store_deinit(&s);
+		return NULL;
+	}
 	if (hd_store_schema_migrate(s, error_r) != HD_STORE_OK) {
 		hd_store_deinit(&s);
 		return NULL;

@@ -12,7 +12,8 @@
  * nothing is half-written.
  *
  * It must never decide anything (the engine does), never rewrite or delete an
- * audit record or an exception, never put a value into SQL text, and never
+ * audit record or an exception (the one exception is retention, which removes
+ * a prefix of the chain only behind a checkpoint record: hd_store_expire), never put a value into SQL text, and never
  * keep state outside the handle. Every function returns HD_STORE_OK (or
  * HD_STORE_NOT_FOUND where said) or HD_STORE_ERROR with an allocated message
  * in *error_r; the caller applies on_failure. A handle is used by one thread
@@ -20,7 +21,8 @@
  *
  * Implementation: store.c (handle, URIs, transactions, append and the hash
  * chain), store-schema.c, store-ticket.c, store-exception.c, store-query.c,
- * store-verify.c over a backend (store-sqlite.c, store-pg.c); see store-int.h.
+ * store-verify.c, store-retention.c over a backend (store-sqlite.c,
+ * store-pg.c); see store-int.h.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,7 +37,7 @@ enum hd_store_result {
 };
 
 #define HD_STORE_BUSY_TIMEOUT_MS 5000
-#define HD_STORE_SCHEMA_VERSION 4
+#define HD_STORE_SCHEMA_VERSION 5
 
 /* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
    Creates or migrates the schema. NULL + *error_r on failure. */
@@ -43,6 +45,9 @@ struct hd_store *hd_store_open(const char *uri, char **error_r);
 /* Check a store URI without opening anything. On success *sqlite_path_r is the
    SQLite file (NULL for PostgreSQL and :memory:); false + *error_r otherwise. */
 bool hd_store_uri_check(const char *uri, char **sqlite_path_r, char **error_r);
+/* Open a store that must exist: never creates a file or a schema; NULL with
+   *missing_r true when there is none (an in-memory URI counts as none). */
+struct hd_store *hd_store_open_existing(const char *uri, bool *missing_r, char **error_r);
 void hd_store_deinit(struct hd_store **s);
 /* "sqlite" or "postgresql". */
 const char *hd_store_backend(const struct hd_store *s);
@@ -182,6 +187,8 @@ int hd_store_exception_find(struct hd_store *s, const char *ticket, const char *
 /* Audit search (helpdeskctl audit). NULL/0 fields do not filter. */
 struct hd_audit_filter {
 	const char *ticket, *team, *priority, *agent, *rule, *kind;
+	const char *message_id, *queue_id, *action;
+	/* agent matches case-insensitively (addresses are) */
 	time_t since, until;		/* 0 = open; since <= at < until */
 	size_t limit;			/* 0 = no limit */
 };
@@ -195,6 +202,22 @@ struct hd_audit_row {
 typedef bool hd_audit_fn(const struct hd_audit_row *row, void *ctx);
 int hd_store_audit(struct hd_store *s, const struct hd_audit_filter *f, hd_audit_fn *fn,
 		   void *ctx, char **error_r);
+/* Retention: remove the records before a time through a hash-chained
+   checkpoint. The checkpoint record (kind "checkpoint", rule "retention",
+   action "expire") is appended first and its detail says what goes:
+   {"removed":N,"first_seq":A,"last_seq":B,"first_at":"..","last_at":"..",
+   "before":"..","cut_hash":".."} (cut_hash: the chain hash of record B);
+   then meta's cut moves to B and records A..B are deleted, in one
+   transaction. Only a prefix of the chain goes: the records up to the first
+   one at or after before. *removed_r = 0 (and nothing written) when there is
+   nothing to remove. */
+struct hd_store_expiry {
+	long long removed, first_seq, last_seq, checkpoint_seq;
+	char cut_hash[65];
+};
+int hd_store_expire(struct hd_store *s, time_t before, time_t now, struct hd_store_expiry *x_r,
+		    char **error_r);
+
 /* Walk the chain; *bad_seq_r = first broken record (0 when intact, -1 when
    the records are intact but an exception's state is not backed by them)
    and *problem_r says how (rewritten, missing, deleted at the end); HD_STORE_OK

@@ -29,7 +29,7 @@ ok() { echo "ok - $1"; pass=$((pass + 1)); }
 notok() { echo "not ok - $1"; fail=$((fail + 1)); }
 for name in $ORDER; do
 	mapfile -t argv < <(sed -e "s|@DIR@|$dir|g" -e '/^#/d' -e '/^$/d' "$dir/$name.args")
-	out=$("$bin" scan -c "$tmp/config.yaml" "${argv[@]}" 2>&1)
+	out=$("$bin" scan -c "$tmp/config.yaml" --store "sqlite:$tmp/store.db" "${argv[@]}" 2>&1)
 	printf '%s\n' "$out" > "$tmp/$name.delivered"
 	if [ $regen = yes ]; then
 		printf '%s\n' "$out" > "$dir/$name.out"

@@ -5,16 +5,7 @@
 # SMTP AUTH), the agent's resend is accepted and stamped, the first
 # response is recorded, and `audit --verify` finds the chain intact.
 set -u
-top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${TOP_BUILDDIR:-$top}/src/helpdeskctl/helpdeskctl
-pol=$top/conf/policy.yaml
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=sqlite:$tmp/audit.db
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+. "$(dirname "$0")/lib.sh"
 # field JSON PATH: a value out of a verdict (python3 is in every test image).
 field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])
 for k in sys.argv[2].split("."): v = v[int(k)] if isinstance(v, list) else v.get(k)
@@ -59,5 +50,4 @@ for t in $(sqlite3 "$tmp/audit.db" "SELECT name FROM sqlite_master WHERE type = 
 done
 sqlite3 "$tmp/audit.db" "UPDATE records SET text = 'rewritten' WHERE seq = 1"
 check "a rewritten record is detected" bash -c '! "$1" audit --store "$2" --verify >/dev/null' _ "$bin" "$db"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+scan_done

@@ -14,6 +14,7 @@
 #include "mime.h"
 #include "engine.h"
 #include "engine-int.h"	/* hd_engine_put_quoted */
+#include "verdict.h"
 
 #include "engine-check.h"
 
@@ -747,6 +748,60 @@ START_TEST(exception_header_without_reason)
 }
 END_TEST
 
+/* The outbound record's detail, or "" (for the monitor-mode test). */
+static bool outbound_detail(const struct hd_audit_row *row, void *ctx)
+{
+	char **d = ctx;
+
+	free(*d);
+	*d = xstrdup(row->detail ? row->detail : "");
+	return true;
+}
+
+/* mode: monitor decides, stamps and records, but never refuses or holds;
+   the verdict and the record say what enforce mode would have done. */
+START_TEST(monitor_mode_never_refuses)
+{
+	struct hd_audit_filter f = { .kind = "outbound" };
+	const struct hd_finding *fi;
+	struct hd_verdict *v;
+	char *detail = NULL, *err = NULL;
+
+	pol->monitor[HD_SECTION_TONE] = true;
+	pol->monitor[HD_SECTION_HANDOFF] = true;
+	v = run("Subject: Re: Invoice\n\nPlease calm down, I am on it.\n", "alice@support.example.com",
+		"pat@example.net", "alice@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	fi = finding_of(v, "tone");
+	ck_assert_ptr_nonnull(fi);
+	ck_assert_str_eq(fi->rule, "calm-down");	/* still decided */
+	ck_assert_str_eq(fi->action, "tag");
+	ck_assert_str_eq(fi->would, "reject");
+	ck_assert_str_eq(v->monitor_would, "reject");
+	ck_assert_ptr_nonnull(added(v, "X-Helpdesk-Tone"));	/* still stamped */
+	ck_assert_str_eq(added(v, "X-Helpdesk-Monitor"), "reject; sections=tone");
+	ck_assert_ptr_nonnull(strstr(hd_verdict_to_json(v), "\"monitor_would\":\"reject\""));
+	ck_assert_int_eq(hd_store_audit(store, &f, outbound_detail, &detail, &err), HD_STORE_OK);
+	ck_assert_str_eq(detail, "{\"monitor\":{\"would\":\"reject\",\"sections\":[\"tone\"]}}");
+	hd_verdict_deinit(&v);
+
+	/* Hand-off in monitor mode: delivered, not refused. */
+	v = run("Subject: Fwd: angry customer\n\nCustomer: Pat\nPlease take over.\n", "alice@support.example.com",
+		"lead@support.example.com", "alice@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_ACCEPT);
+	ck_assert_str_eq(finding_of(v, "handoff")->would, "reject");
+	hd_verdict_deinit(&v);
+
+	/* Authority stays enforced: monitor is per section. */
+	v = run("Subject: Re: x\n\nI have issued a refund of $200.00 to your card.\n", "alice@support.example.com",
+		"pat@example.net", "alice@support.example.com", "2026-11-30T11:00:00Z");
+	ck_assert_int_eq(v->action, HD_VERDICT_REJECT);
+	ck_assert_ptr_null(v->monitor_would);
+	hd_verdict_deinit(&v);
+	free(detail);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
@@ -773,6 +828,7 @@ int main(void)
 	tcase_add_test(tc, exception_line_one_rule);
 	tcase_add_test(tc, exception_line_wrapped_removed_whole);
 	tcase_add_test(tc, exception_header_without_reason);
+	tcase_add_test(tc, monitor_mode_never_refuses);
 	suite_add_tcase(s, tc);
 	failed = hd_check_run(s);
 	return failed ? 1 : 0;

@@ -255,6 +255,15 @@ START_TEST(test_bad_values)
 	load_bad("- just\n- a list\n", &d);
 	assert_diag(&d, "/etc/hm/test.yaml:1:1: ", "mapping");
 	hd_diag_free(&d);
+	load_bad("retention: { keep: 400 days }\n", &d);
+	assert_diag(&d, "/etc/hm/test.yaml:1:20: ", "400d");
+	hd_diag_free(&d);
+	load_bad("retention: { keep: 0d }\n", &d);
+	assert_diag(&d, "/etc/hm/test.yaml:1:20: ", "retention.keep");
+	hd_diag_free(&d);
+	load_bad("retention: { kept: 400d }\n", &d);
+	assert_diag(&d, "/etc/hm/test.yaml:", "kept");
+	hd_diag_free(&d);
 	load_bad("socket: [unclosed\n", &d);	/* YAML syntax error */
 	assert_diag(&d, "/etc/hm/test.yaml:", "");
 	hd_diag_free(&d);
@@ -333,9 +342,21 @@ START_TEST(test_example_config)
 	c = hd_config_load(path, &d);
 	ck_assert_msg(c != NULL, "%s", d.lines.n ? d.lines.v[0] : "");
 	ck_assert(c->on_failure_tempfail);
+	ck_assert_int_eq(c->retention_keep_days, 400);	/* retention: { keep: 400d } */
 	hd_config_deinit(&c);
 	hd_diag_free(&d);
 	free(path);
+
+	/* weeks; default: keep everything */
+	c = load("retention: { keep: 52w }\n", &d);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->retention_keep_days, 364);
+	hd_config_deinit(&c);
+	hd_diag_free(&d);
+	c = load("timeout: 10\n", &d);
+	ck_assert_int_eq(c->retention_keep_days, 0);
+	hd_config_deinit(&c);
+	hd_diag_free(&d);
 }
 END_TEST
 

@@ -442,6 +442,43 @@ START_TEST(test_hours_forms)
 }
 END_TEST
 
+/* mode: per section; default enforce; a bad value names the choices. */
+START_TEST(test_section_modes)
+{
+	struct hd_diag d;
+	struct hd_policy *p = load_text(MINI_HEAD MINI_PRIO
+		"calendars: { c: { timezone: UTC, hours: { mon-fri: \"09:00-17:00\" } } }\n"
+		"roles: { mode: monitor, agent: { refund: 50 } }\n"
+		"tone: { mode: monitor, phrases: [ { id: x, match: \"calm down\" } ] }\n"
+		"exceptions: { mode: enforce, tiers: { 1: rep, 2: rep, 3: rep } }\n"
+		"escalation: { handoff: { to: [l@x.example], require: [\"A:\"], mode: monitor } }\n", &d);
+
+	for (size_t i = 0; i < d.lines.n; i++)
+		fprintf(stderr, "%s\n", d.lines.v[i]);
+	ck_assert_ptr_nonnull(p);
+	ck_assert(p->monitor[HD_SECTION_TONE]);
+	ck_assert(p->monitor[HD_SECTION_AUTHORITY]);
+	ck_assert(!p->monitor[HD_SECTION_EXCEPTIONS]);
+	ck_assert(p->monitor[HD_SECTION_HANDOFF]);
+	ck_assert_uint_eq(p->nroles, 1);		/* mode is not a role */
+	hd_policy_unref(&p);
+	hd_diag_free(&d);
+
+	p = load_text(MINI_HEAD MINI_PRIO
+		"calendars: { c: { timezone: UTC, hours: { mon-fri: \"09:00-17:00\" } } }\n"
+		"tone: { mode: watch }\n", &d);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(d.lines.n >= 1 && strstr(d.lines.v[0], "tone.mode") != NULL &&
+		      strstr(d.lines.v[0], "monitor") != NULL, "%s", d.lines.n ? d.lines.v[0] : "");
+	hd_diag_free(&d);
+
+	p = load_example();
+	for (int i = 0; i < HD_SECTION_COUNT; i++)
+		ck_assert(!p->monitor[i]);		/* default: enforce */
+	hd_policy_unref(&p);
+}
+END_TEST
+
 START_TEST(test_conditions)
 {
 	struct hd_diag d;
@@ -646,6 +683,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tb, test_too_many_errors);
 	tcase_add_test(tu, test_hours_forms);
 	tcase_add_test(tu, test_conditions);
+	tcase_add_test(tu, test_section_modes);
 	tcase_add_test(tu, test_selftest_failure);
 	tcase_add_test(tu, test_duration_parse);
 	tcase_add_test(tu, test_part_day_and_ics_holidays);

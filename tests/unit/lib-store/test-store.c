@@ -269,6 +269,14 @@ START_TEST(test_migrate_v1)
 	append_ok(s, &in);
 	append_ok(s, &out);
 	hd_store_deinit(&s);
+	/* back to version 1: without the v4 retention columns and guards */
+	raw_ok(_i, uri, sqlite ?
+	       "DROP TRIGGER meta_cut_forward; DROP TRIGGER records_no_delete;"
+	       "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
+	       " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+	       "ALTER TABLE meta DROP COLUMN cut_seq; ALTER TABLE meta DROP COLUMN cut_hash;" :
+	       "DROP TRIGGER meta_cut_forward ON meta; DROP FUNCTION hd_meta_cut_forward();"
+	       "ALTER TABLE meta DROP COLUMN cut_seq, DROP COLUMN cut_hash;");
 	raw_ok(_i, uri, "DROP INDEX records_agent; DROP INDEX records_rule;"
 	       "CREATE INDEX records_agent ON records (agent, kind, at);"
 	       "CREATE INDEX records_rule ON records (rule, at);"
@@ -279,11 +287,11 @@ START_TEST(test_migrate_v1)
 	       "SELECT CASE WHEN (SELECT sql FROM sqlite_master WHERE name = 'records_agent')"
 	       " LIKE '%WHERE agent IS NOT NULL' AND (SELECT sql FROM sqlite_master"
 	       " WHERE name = 'records_rule') LIKE '%WHERE rule IS NOT NULL'"
-	       " AND (SELECT schema_version FROM meta) = 4"
+	       " AND (SELECT schema_version FROM meta) = 5"
 	       " THEN 1 ELSE abs(-9223372036854775807 - 1) END" :
 	       "DO $$ BEGIN IF (SELECT count(*) FROM pg_indexes WHERE indexname IN"
 	       " ('records_agent', 'records_rule') AND indexdef LIKE '%IS NOT NULL)') <> 2"
-	       " OR (SELECT schema_version FROM meta) <> 4"
+	       " OR (SELECT schema_version FROM meta) <> 5"
 	       " THEN RAISE EXCEPTION 'not migrated'; END IF; END $$");
 	ck_assert_uint_eq(audit_count(s, &by_agent, &c), 1);
 	ck_assert_uint_eq(audit_count(s, &by_rule, &c), 1);
@@ -958,6 +966,138 @@ START_TEST(test_exception_chain)
 END_TEST
 
 /* Build the suite for the backends found. */
+/* A store that does not exist is reported missing and is not created. */
+START_TEST(test_open_existing)
+{
+	char *uri = fresh_uri(_i), *error = NULL;
+	struct hd_store *s;
+	bool missing = false;
+
+	s = hd_store_open_existing(uri, &missing, &error);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(missing, "%s", error ? error : "");
+	free(error);
+	error = NULL;
+	if (backends[_i] == BK_SQLITE_FILE)
+		ck_assert_int_ne(access(uri + strlen("sqlite:"), F_OK), 0);
+	s = open_ok(uri);	/* the daemon creates it */
+	hd_store_deinit(&s);
+	s = hd_store_open_existing(uri, &missing, &error);
+	ck_assert_msg(s != NULL && !missing, "%s", error ? error : "");
+	hd_store_deinit(&s);
+	ck_assert_ptr_null(hd_store_open_existing(":memory:", &missing, &error));
+	ck_assert(missing);
+	free(error);
+	free(uri);
+}
+END_TEST
+
+/* Retention: records before a time go through a checkpoint that names the
+   cut; the chain still verifies; nothing else can delete or move the cut. */
+START_TEST(test_expire_checkpoint)
+{
+	char *uri = fresh_uri(_i), *error = NULL, *problem = NULL, *err, *sql;
+	struct hd_store *s = store_with_records(uri, 6);	/* at 60 .. 360 */
+	struct hd_audit_filter all = { 0 }, cp = { .kind = "checkpoint" };
+	struct hd_store_expiry x;
+	struct collect c = { 0 };
+	char hash3[65], hash5[65];
+	long long checked;
+
+	ck_assert_uint_eq(audit_count(s, &all, &c), 6);
+	snprintf(hash3, sizeof(hash3), "%s", c.hash[2]);
+	snprintf(hash5, sizeof(hash5), "%s", c.hash[4]);
+	ck_assert_msg(hd_store_expire(s, 200, 5000, &x, &error) == HD_STORE_OK, "expire: %s",
+		      error ? error : "");
+	ck_assert_int_eq(x.removed, 3);
+	ck_assert_int_eq(x.first_seq, 1);
+	ck_assert_int_eq(x.last_seq, 3);
+	ck_assert_int_eq(x.checkpoint_seq, 7);
+	ck_assert_str_eq(x.cut_hash, hash3);
+	ck_assert_uint_eq(audit_count(s, &all, &c), 4);
+	ck_assert_int_eq(c.seq[0], 4);
+	ck_assert_int_eq(verify(s, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 4);
+	ck_assert_uint_eq(audit_count(s, &cp, &c), 1);
+	ck_assert_int_eq(c.seq[0], 7);
+
+	/* Nothing else may delete, and the cut moves only behind a checkpoint. */
+	err = raw_exec(_i, uri, "DELETE FROM records WHERE seq = 4");
+	ck_assert_msg(err != NULL && strstr(err, "append-only") != NULL, "%s", err ? err : "DELETE accepted");
+	free(err);
+	sql = xasprintf("UPDATE meta SET cut_seq = 5, cut_hash = '%s' WHERE id = 1", hash5);
+	err = raw_exec(_i, uri, sql);
+	ck_assert_msg(err != NULL && strstr(err, "checkpoint") != NULL, "%s", err ? err : "cut moved");
+	free(err);
+	free(sql);
+	err = raw_exec(_i, uri, "UPDATE meta SET cut_seq = 1 WHERE id = 1");
+	ck_assert_msg(err != NULL, "cut moved back");
+	free(err);
+
+	/* Again with the same time: nothing to remove, nothing written. */
+	ck_assert_int_eq(hd_store_expire(s, 200, 5001, &x, &error), HD_STORE_OK);
+	ck_assert_int_eq(x.removed, 0);
+	ck_assert_uint_eq(audit_count(s, &all, &c), 4);
+
+	/* Everything before 6000, the first checkpoint too; the new one stays. */
+	ck_assert_int_eq(hd_store_expire(s, 6000, 6000, &x, &error), HD_STORE_OK);
+	ck_assert_int_eq(x.removed, 4);
+	ck_assert_int_eq(x.first_seq, 4);
+	ck_assert_int_eq(x.last_seq, 7);
+	ck_assert_uint_eq(audit_count(s, &all, &c), 1);
+	ck_assert_int_eq(c.seq[0], 8);
+	ck_assert_int_eq(verify(s, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 1);
+	{
+		struct hd_record r = rec(7000, "inbound", "T-2", "billing", NULL, NULL);
+		append_ok(s, &r);
+	}
+	ck_assert_int_eq(verify(s, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 2);
+	collect_free(&c);
+	hd_store_deinit(&s);
+	free(uri);
+}
+END_TEST
+
+/* Records removed from the start without a checkpoint are found, even when
+   the cut in meta was moved by hand. */
+START_TEST(test_expire_tampered)
+{
+	char *uri = fresh_uri(_i), *error = NULL, *problem = NULL, *sql;
+	struct hd_store *s = store_with_records(uri, 6);
+	struct hd_audit_filter all = { 0 };
+	struct hd_store_expiry x;
+	struct collect c = { 0 };
+	long long checked, bad;
+
+	ck_assert_int_eq(hd_store_expire(s, 200, 5000, &x, &error), HD_STORE_OK);
+	ck_assert_uint_eq(audit_count(s, &all, &c), 4);
+	/* Deleting the first kept record by hand breaks the chain at the cut. */
+	sql = xasprintf("%s DELETE FROM records WHERE seq = 4", unprotect_sql(_i));
+	raw_ok(_i, uri, sql);
+	free(sql);
+	bad = verify(s, &checked, &problem);
+	ck_assert_msg(bad == 5 && problem != NULL && strstr(problem, "missing") != NULL, "%lld %s",
+		      bad, problem ? problem : "");
+	free(problem);
+	problem = NULL;
+	/* Moving the cut by hand past it (guards dropped): no checkpoint names it. */
+	sql = xasprintf("%s UPDATE meta SET cut_seq = 4, cut_hash = '%s' WHERE id = 1",
+			backends[_i] == BK_SQLITE_FILE ? "DROP TRIGGER meta_cut_forward;" :
+			"ALTER TABLE meta DISABLE TRIGGER USER;", c.hash[0]);
+	raw_ok(_i, uri, sql);
+	free(sql);
+	bad = verify(s, &checked, &problem);
+	ck_assert_msg(bad == 5 && problem != NULL && strstr(problem, "no checkpoint") != NULL,
+		      "%lld %s", bad, problem ? problem : "");
+	free(problem);
+	collect_free(&c);
+	hd_store_deinit(&s);
+	free(uri);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -980,6 +1120,9 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(tx, test_append_only_trigger, 0, n_external);
 	tcase_add_loop_test(tx, test_verify_tampered, 0, n_external);
 	tcase_add_loop_test(tx, test_two_handles_one_chain, 0, n_external);
+	tcase_add_loop_test(tx, test_open_existing, 0, n_external);
+	tcase_add_loop_test(tx, test_expire_checkpoint, 0, n_external);
+	tcase_add_loop_test(tx, test_expire_tampered, 0, n_external);
 	tcase_add_test(one, test_uri_parse);
 	tcase_add_test(one, test_open_errors);
 	tcase_add_test(one, test_sqlite_locked_message);
