@@ -9,7 +9,7 @@ export BUILD=$(cd "${1:?usage: $0 BUILDDIR}" && pwd)
 export SRC=${SRC:-$(cd "$here/../.." && pwd)}
 failed=0 skipped=0 passed=0
 for t in test-postfix.sh test-snippet.sh test-samples.sh test-noloss.sh test-badinput.sh test-storedown.sh test-auth.sh \
-	 test-sendmail.sh test-corpus.sh test-thread-quote.sh test-rt.sh test-sla.sh; do
+	 test-sendmail.sh test-corpus.sh test-thread-quote.sh test-rt.sh test-sla.sh test-daemon.sh; do
 	echo "=== $t"
 	"$here/$t" </dev/null
 	rc=$?
