@@ -352,8 +352,9 @@ static void usage(FILE *f)
 		HD_MILTER_NAME, HD_CONFIG_DEFAULT_PATH);
 }
 
-/* -n: everything start would check; EX_OK when it would start. */
-static int check_only(void)
+/* Load config and policy and make every check start makes; problems go to
+   stderr. NULL when the daemon must not start. */
+static struct runtime *load_checked(void)
 {
 	struct hd_diag d;
 	struct runtime *rt;
@@ -364,6 +365,14 @@ static int check_only(void)
 		runtime_release(&rt);
 	diag_report(&d, true);
 	hd_diag_free(&d);
+	return rt;
+}
+
+/* -n: everything start would check; EX_OK when it would start. */
+static int check_only(void)
+{
+	struct runtime *rt = load_checked();
+
 	if (rt == NULL)
 		return EX_CONFIG;
 	printf("%s: configuration %s and policy %s (%s v%s) are valid\n", HD_MILTER_NAME,
@@ -378,7 +387,6 @@ int main(int argc, char **argv)
 {
 	const char *config_arg = NULL, *socket_arg = NULL, *policy_arg = NULL;
 	bool check = false;
-	struct hd_diag d;
 	struct runtime *rt;
 	pthread_t sigthr;
 	sigset_t set;
@@ -429,12 +437,7 @@ int main(int argc, char **argv)
 		return check_only();
 
 	/* Load everything before touching the socket: refuse to start on errors. */
-	hd_diag_init(&d);
-	rt = runtime_load(&d);
-	if (rt != NULL && milter_check_config(rt->cfg, &d) > 0)
-		runtime_release(&rt);
-	diag_report(&d, true);
-	hd_diag_free(&d);
+	rt = load_checked();
 	if (rt == NULL) {
 		fprintf(stderr, "%s: not started: fix the errors above\n", HD_MILTER_NAME);
 		return EX_CONFIG;
