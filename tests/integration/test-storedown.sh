@@ -7,10 +7,13 @@
 . "$(dirname "$0")/postfix-env.sh"
 hd_env_init
 
-# The store's directory does not exist yet: every open fails.
+# The store's directory exists at start (helpdesk-milter refuses to start
+# without it), then goes away: every open fails.
 milter_config "$T/milter.yaml" "unix:$T/milter/milter.sock"
 sed -i "s|^store: .*|store: sqlite:$T/storedir/audit.db|" "$T/milter.yaml"
+mkdir -p "$T/storedir"
 milter_start "$T/milter.yaml" || { nok "milter starts"; summary; exit 1; }
+rm -rf "$T/storedir"
 pf_start "unix:$T/milter/milter.sock" || { nok "postfix starts"; summary; exit 1; }
 
 tok=$(uniq_token)
@@ -42,10 +45,10 @@ check "store back: the record is in the store" \
 
 # on_failure: accept delivers when the store is down.
 milter_stop TERM
-rm -rf "$T/storedir"
 echo "on_failure: accept" >>"$T/milter.yaml"
 sed -i '0,/^on_failure: tempfail$/{/^on_failure: tempfail$/d}' "$T/milter.yaml"
 milter_start "$T/milter.yaml" || { nok "milter restarts"; summary; exit 1; }
+rm -rf "$T/storedir"
 tok2=$(uniq_token)
 mkmsg "$T/m2.eml" "Invoice $tok2" "$tok2"
 send --from pat@example.net --to billing@support.example.com --data "$T/m2.eml"
