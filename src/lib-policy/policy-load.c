@@ -135,13 +135,35 @@ bool pl_key_repeated(const struct hd_ynode *map, size_t i)
 /* "base.key" as a new string. */
 char *pl_path_key(const char *base, const char *key)
 {
-	return xasprintf("%s.%s", base, key);
+	size_t bl = strlen(base), kl = strlen(key);
+	char *s = xmalloc(bl + kl + 2);
+
+	/* Built for every key of every phrase: no printf machinery. */
+	memcpy(s, base, bl);
+	s[bl] = '.';
+	memcpy(s + bl + 1, key, kl + 1);
+	return s;
 }
 
 /* "base[i]" as a new string. */
 char *pl_path_index(const char *base, size_t i)
 {
-	return xasprintf("%s[%zu]", base, i);
+	char digits[24];
+	size_t bl = strlen(base), nd = 0;
+	char *s;
+
+	do {
+		digits[nd++] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	s = xmalloc(bl + nd + 3);
+	memcpy(s, base, bl);
+	s[bl] = '[';
+	for (size_t k = 0; k < nd; k++)
+		s[bl + 1 + k] = digits[nd - 1 - k];
+	s[bl + 1 + nd] = ']';
+	s[bl + 2 + nd] = '\0';
+	return s;
 }
 
 /* The node must be a mapping; otherwise report what was expected. */

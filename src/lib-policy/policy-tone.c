@@ -9,6 +9,7 @@
 #include <config.h>
 #include "policy-int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,12 +78,33 @@ static void load_phrase(struct ploader *ld, struct hd_phrase *ph, const struct h
 	}
 }
 
+/* First phrase with the same id among the earlier ones, by an open
+   addressing table of phrase indexes (slots hold index + 1): one lookup per
+   phrase instead of a comparison with every earlier one. */
+static const struct hd_phrase *phrase_id_seen(const struct hd_policy *p, uint32_t *slots,
+					      size_t mask, size_t i)
+{
+	const char *id = p->phrases[i].id;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (const unsigned char *c = (const unsigned char *)id; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	for (size_t k = h & mask;; k = (k + 1) & mask) {
+		if (slots[k] == 0) {
+			slots[k] = (uint32_t)i + 1;
+			return NULL;
+		}
+		if (strcmp(p->phrases[slots[k] - 1].id, id) == 0)
+			return &p->phrases[slots[k] - 1];
+	}
+}
+
 /* tone: { action, phrases }; compiles the phrase index when the section is valid. */
 void pl_load_tone(struct ploader *ld, const struct hd_ynode *root)
 {
 	const struct hd_ynode *tone = hd_ymap_get(root, "tone"), *n;
 	struct hd_policy *p = ld->p;
-	size_t before = pl_nerrors(ld), i, j;
+	size_t before = pl_nerrors(ld), i;
 
 	p->tone_action = HD_ACTION_REJECT;
 	if (tone != NULL && pl_want_map_keys(ld, tone, "tone", "action, phrases, mode", TONE_KEYS)) {
@@ -101,24 +123,27 @@ void pl_load_tone(struct ploader *ld, const struct hd_ynode *root)
 				pl_err(ld, n, "too many phrases in tone.phrases (limit %d)",
 				       HD_POLICY_MAX_PHRASES);
 			} else {
+				size_t mask = 16;
+				uint32_t *slots;
+
+				while (mask < 2 * n->n)
+					mask *= 2;
+				slots = xcalloc(mask, sizeof(*slots));
+				mask--;
 				p->phrases = xcalloc(n->n, sizeof(*p->phrases));
 				for (i = 0; i < n->n; i++) {
 					struct hd_phrase *ph = &p->phrases[p->nphrases++];
 					char *path = pl_path_index("tone.phrases", i);
+					const struct hd_phrase *first;
 
 					load_phrase(ld, ph, n->items[i], path);
-					for (j = 0; ph->id && j + 1 < p->nphrases; j++) {
-						if (p->phrases[j].id &&
-						    strcmp(p->phrases[j].id, ph->id) == 0) {
-							pl_err(ld, hd_ymap_get(n->items[i], "id"),
-							       "duplicate phrase id '%s' in tone.phrases "
-							       "(first given at line %d)", ph->id,
-							       p->phrases[j].line);
-							break;
-						}
-					}
+					if (ph->id && (first = phrase_id_seen(p, slots, mask, i)) != NULL)
+						pl_err(ld, hd_ymap_get(n->items[i], "id"),
+						       "duplicate phrase id '%s' in tone.phrases "
+						       "(first given at line %d)", ph->id, first->line);
 					free(path);
 				}
+				free(slots);
 			}
 		}
 	}
