@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,62 @@
 
 /* Longest word hd_did_you_mean compares (longer ones never get a suggestion). */
 #define HD_YAML_DYM_MAX_LEN 128
+
+/* The tree's memory: nodes, scalars and child arrays are carved from
+   chunks that are freed together, so a policy of 10,000 phrases costs a
+   few dozen mallocs and frees instead of a few hundred thousand. */
+#define YARENA_CHUNK_MIN (64u * 1024)
+#define YARENA_CHUNK_MAX (1024u * 1024)
+
+struct yarena_chunk {
+	struct yarena_chunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct hd_yarena {
+	struct yarena_chunk *head;
+	size_t next_size;
+};
+
+/* n bytes (aligned) from the arena; never fails (xmalloc). */
+static void *yarena_alloc(struct hd_yarena *a, size_t n)
+{
+	struct yarena_chunk *c = a->head;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (c == NULL || c->size - c->used < n) {
+		size_t size = a->next_size;
+
+		if (size < n)
+			size = n;
+		c = xmalloc(sizeof(*c) + size);
+		c->used = 0;
+		c->size = size;
+		c->next = a->head;
+		a->head = c;
+		if (a->next_size < YARENA_CHUNK_MAX)
+			a->next_size *= 2;
+	}
+	p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+/* Free every chunk of an arena and the arena. */
+static void yarena_free(struct hd_yarena *a)
+{
+	if (a == NULL)
+		return;
+	while (a->head != NULL) {
+		struct yarena_chunk *c = a->head;
+
+		a->head = c->next;
+		free(c);
+	}
+	free(a);
+}
 
 /* One open container while the tree is built. */
 struct yframe {
@@ -34,6 +91,7 @@ struct yframe {
 struct ybuild {
 	const char *name;
 	struct hd_diag *diag;
+	struct hd_yarena *arena;
 	struct yframe stack[HD_YAML_MAX_DEPTH + 1];
 	size_t depth;
 	struct hd_ynode *root;
@@ -45,35 +103,26 @@ struct ybuild {
 enum yev_result { YEV_CONTINUE, YEV_DONE, YEV_ERROR };
 
 /* Allocate a node at the event's start mark. */
-static struct hd_ynode *ynode_new(enum hd_ynode_type type, const yaml_event_t *ev)
+static struct hd_ynode *ynode_new(struct ybuild *b, enum hd_ynode_type type, const yaml_event_t *ev)
 {
-	struct hd_ynode *n = xcalloc(1, sizeof(*n));
+	struct hd_ynode *n = yarena_alloc(b->arena, sizeof(*n));
 
+	memset(n, 0, sizeof(*n));
 	n->type = type;
 	n->line = (int)ev->start_mark.line + 1;
 	n->column = (int)ev->start_mark.column + 1;
 	return n;
 }
 
-/* Free a node and everything below it; sets *np to NULL. */
+/* Free a tree (its root holds the arena every node lives in); sets *np to
+   NULL. A node that is not a root owns nothing of its own. */
 void hd_ynode_deinit(struct hd_ynode **np)
 {
 	struct hd_ynode *n = *np;
-	size_t i;
 
-	if (n == NULL)
-		return;
-	for (i = 0; i < n->n; i++) {
-		if (n->keys != NULL)
-			hd_ynode_deinit(&n->keys[i]);
-		if (n->items != NULL)
-			hd_ynode_deinit(&n->items[i]);
-	}
-	free(n->keys);
-	free(n->items);
-	free(n->scalar);
-	free(n);
 	*np = NULL;
+	if (n != NULL)
+		yarena_free(n->arena);
 }
 
 /* Attach a new node to the innermost open container (or make it the root).
@@ -98,14 +147,25 @@ static bool ybuild_attach(struct ybuild *b, struct hd_ynode *child)
 		hd_diag_add(b->diag, b->name, child->line, child->column,
 			    "a mapping key must be a plain string, not %s",
 			    hd_ynode_type_name(child));
-		hd_ynode_deinit(&child);
-		return false;
+		return false;	/* the child stays in the arena, freed with it */
 	}
 	if (p->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 8;
-		p->items = xrealloc(p->items, f->cap * sizeof(*p->items));
-		if (p->type == HD_Y_MAP)
-			p->keys = xrealloc(p->keys, f->cap * sizeof(*p->keys));
+		/* Grow in the arena: the old array is left behind, at most as
+		   much again as the final one. */
+		size_t cap = f->cap ? f->cap * 2 : 4;
+		struct hd_ynode **items = yarena_alloc(b->arena, cap * sizeof(*items));
+
+		if (p->n > 0)
+			memcpy(items, p->items, p->n * sizeof(*items));
+		p->items = items;
+		if (p->type == HD_Y_MAP) {
+			struct hd_ynode **keys = yarena_alloc(b->arena, cap * sizeof(*keys));
+
+			if (p->n > 0)
+				memcpy(keys, p->keys, p->n * sizeof(*keys));
+			p->keys = keys;
+		}
+		f->cap = cap;
 	}
 	if (p->type == HD_Y_MAP) {
 		p->keys[p->n] = child;
@@ -155,7 +215,7 @@ static enum yev_result ybuild_open(struct ybuild *b, const yaml_event_t *ev,
 			    HD_YAML_MAX_DEPTH);
 		return YEV_ERROR;
 	}
-	n = ynode_new(type, ev);
+	n = ynode_new(b, type, ev);
 	if (!ybuild_attach(b, n))
 		return YEV_ERROR;
 	b->stack[b->depth].node = n;
@@ -195,9 +255,10 @@ static enum yev_result ybuild_event(struct ybuild *b, const yaml_event_t *ev)
 		if (!ybuild_no_anchor(b, ev, ev->data.scalar.anchor) ||
 		    !ybuild_count(b, ev))
 			return YEV_ERROR;
-		n = ynode_new(HD_Y_SCALAR, ev);
-		n->scalar = xstrndup((const char *)ev->data.scalar.value,
-				     ev->data.scalar.length);
+		n = ynode_new(b, HD_Y_SCALAR, ev);
+		n->scalar = yarena_alloc(b->arena, ev->data.scalar.length + 1);
+		memcpy(n->scalar, ev->data.scalar.value, ev->data.scalar.length);
+		n->scalar[ev->data.scalar.length] = '\0';
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		return ybuild_attach(b, n) ? YEV_CONTINUE : YEV_ERROR;
 	case YAML_SEQUENCE_START_EVENT:
@@ -253,8 +314,11 @@ struct hd_ynode *hd_yaml_load_buffer(const char *name, const char *data, size_t 
 	memset(&b, 0, sizeof(b));
 	b.name = name;
 	b.diag = diag;
+	b.arena = xcalloc(1, sizeof(*b.arena));
+	b.arena->next_size = YARENA_CHUNK_MIN;
 	if (!yaml_parser_initialize(&parser)) {
 		hd_diag_add(diag, name, 1, 1, "cannot initialise the YAML parser");
+		yarena_free(b.arena);
 		return NULL;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
@@ -269,7 +333,7 @@ struct hd_ynode *hd_yaml_load_buffer(const char *name, const char *data, size_t 
 	}
 	yaml_parser_delete(&parser);
 	if (r == YEV_ERROR) {
-		hd_ynode_deinit(&b.root);
+		yarena_free(b.arena);
 		return NULL;
 	}
 	/* An empty file or an empty document is an empty mapping. */
@@ -279,12 +343,13 @@ struct hd_ynode *hd_yaml_load_buffer(const char *name, const char *data, size_t 
 	      strcmp(b.root->scalar, "null") == 0))) {
 		int line = b.root ? b.root->line : 1, column = b.root ? b.root->column : 1;
 
-		hd_ynode_deinit(&b.root);
-		b.root = xcalloc(1, sizeof(*b.root));
+		b.root = yarena_alloc(b.arena, sizeof(*b.root));
+		memset(b.root, 0, sizeof(*b.root));
 		b.root->type = HD_Y_MAP;
 		b.root->line = line;
 		b.root->column = column;
 	}
+	b.root->arena = b.arena;
 	return b.root;
 }
 

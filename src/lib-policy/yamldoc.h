@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include "diag.h"
 
+struct hd_yarena;
+
 #define HD_YAML_MAX_DEPTH 32
 #define HD_YAML_MAX_NODES 1000000
 #define HD_YAML_MAX_FILE_BYTES (8u * 1024 * 1024)
@@ -24,6 +26,7 @@ struct hd_ynode {
 	struct hd_ynode **keys;		/* HD_Y_MAP: key nodes (scalars) */
 	struct hd_ynode **items;	/* HD_Y_SEQ: items; HD_Y_MAP: values */
 	size_t n;
+	struct hd_yarena *arena;	/* root only: the memory of the whole tree */
 };
 
 /* Parse a whole file; NULL + diagnostics on a syntax error or a limit. An
@@ -31,6 +34,8 @@ struct hd_ynode {
 struct hd_ynode *hd_yaml_load_file(const char *path, struct hd_diag *diag);
 struct hd_ynode *hd_yaml_load_buffer(const char *name, const char *data, size_t len,
 				     struct hd_diag *diag);
+/* Free a tree returned by hd_yaml_load_*() (every node lives in the root's
+   arena: one call frees all); sets *n to NULL. */
 void hd_ynode_deinit(struct hd_ynode **n);
 
 /* Value of key in a map, or NULL. */
