@@ -419,15 +419,13 @@ void hd_matcher_scan(const struct hd_matcher *m, const struct hd_normtext *nt,
 	for (size_t i = 0; i < nt->len; i++) {
 		uint32_t c = cls[text[i]];
 
-		/* A byte in no pattern always leads back to the root. */
-		if (c == 0) {
-			code = 0;
-			continue;
-		}
+		/* A byte in no pattern (class 0) always leads back to the root:
+		   column 0 of every dense row is the root, so only the sparse
+		   states need the test. */
 		if (code < limit)
 			v = delta[code + c];
 		else
-			v = scan_sparse_goto(m, code, c);
+			v = c != 0 ? scan_sparse_goto(m, code, c) : 0;
 		code = v & STATE_MASK;
 		if ((v & OUT_BIT) &&
 		    !matcher_report(m, nt, code_state(m, code), i + 1, fn, ctx))

@@ -137,6 +137,43 @@ static inline unsigned char ascii_lower(unsigned char b)
 	return (b >= 'A' && b <= 'Z') ? (unsigned char)(b + ('a' - 'A')) : b;
 }
 
+/* ASCII as the fast path writes it: 0 for white space and control
+   characters (collapsed), A-Z lower cased, every other byte as it is. */
+static const unsigned char ascii_fold[128] = {
+	['!'] = '!', ['"'] = '"', ['#'] = '#', ['$'] = '$', ['%'] = '%', ['&'] = '&',
+	['\''] = '\'', ['('] = '(', [')'] = ')', ['*'] = '*', ['+'] = '+', [','] = ',',
+	['-'] = '-', ['.'] = '.', ['/'] = '/', ['0'] = '0', ['1'] = '1', ['2'] = '2',
+	['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8',
+	['9'] = '9', [':'] = ':', [';'] = ';', ['<'] = '<', ['='] = '=', ['>'] = '>',
+	['?'] = '?', ['@'] = '@', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+	['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j',
+	['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p',
+	['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v',
+	['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z', ['['] = '[', ['\\'] = '\\',
+	[']'] = ']', ['^'] = '^', ['_'] = '_', ['`'] = '`', ['a'] = 'a', ['b'] = 'b',
+	['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h',
+	['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+	['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+	['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+	['{'] = '{', ['|'] = '|', ['}'] = '}', ['~'] = '~',
+};
+
+/* Offset of the first byte >= 0x80 in s[i..len), or len; eight bytes a step. */
+static size_t ascii_run_end(const char *s, size_t i, size_t len)
+{
+	while (i + 8 <= len) {
+		uint64_t w;
+
+		memcpy(&w, s + i, sizeof(w));
+		if (w & 0x8080808080808080ull)
+			break;
+		i += 8;
+	}
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
 /* Make room for n more output bytes. */
 static void normbuf_reserve(struct normbuf *nb, size_t n)
 {
@@ -294,13 +331,18 @@ static void canonical_order(utf8proc_int32_t *buf, size_t n)
 	}
 }
 
-/* Normalise one cluster (a base code point and its combining marks, all
-   from input offset off) and append it. */
-static void norm_cluster(struct normbuf *nb, const utf8proc_int32_t *cps, size_t ncps,
-			 size_t off)
+/* In a cluster's result: white space (collapsed by the output buffer). */
+#define NORM_SPACE (-1)
+
+/* Normalise one cluster (a base code point and its combining marks) into
+   out[]: the code points to write, NORM_SPACE for white space; ignorable
+   characters are already dropped. Returns how many (at most
+   NORM_CLUSTER_BUF). */
+static size_t norm_cluster_cps(const utf8proc_int32_t *cps, size_t ncps, utf8proc_int32_t *out)
 {
 	utf8proc_int32_t buf[NORM_CLUSTER_BUF];
 	utf8proc_ssize_t n = 0;
+	size_t nout = 0;
 	int boundclass = 0;
 
 	for (size_t i = 0; i < ncps; i++) {
@@ -308,7 +350,7 @@ static void norm_cluster(struct normbuf *nb, const utf8proc_int32_t *cps, size_t
 		utf8proc_ssize_t k;
 
 		if (is_space_cp(cp)) {
-			normbuf_space(nb, off);
+			out[nout++] = NORM_SPACE;
 			continue;
 		}
 		if (is_ignorable_cp(cp))
@@ -325,14 +367,14 @@ static void norm_cluster(struct normbuf *nb, const utf8proc_int32_t *cps, size_t
 		n += k;
 	}
 	if (n == 0)
-		return;
+		return nout;
 	canonical_order(buf, (size_t)n);
 	n = utf8proc_normalize_utf32(buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
-	for (utf8proc_ssize_t i = 0; i < n; i++) {
+	for (utf8proc_ssize_t i = 0; i < n && nout < NORM_CLUSTER_BUF; i++) {
 		utf8proc_int32_t cp = buf[i];
 
 		if (is_space_cp(cp)) {
-			normbuf_space(nb, off);
+			out[nout++] = NORM_SPACE;
 			continue;
 		}
 		if (is_ignorable_cp(cp))
@@ -340,20 +382,79 @@ static void norm_cluster(struct normbuf *nb, const utf8proc_int32_t *cps, size_t
 		/* Compatibility forms may decompose to a curly quote or dash. */
 		if (cp >= 0x80)
 			cp = fold_punct(cp);
-		normbuf_put_cp(nb, cp, off);
+		out[nout++] = cp;
+	}
+	return nout;
+}
+
+/* Append a cluster's result (from norm_cluster_cps), all from input offset off. */
+static void norm_emit(struct normbuf *nb, const utf8proc_int32_t *out, size_t nout, size_t off)
+{
+	for (size_t i = 0; i < nout; i++) {
+		if (out[i] == NORM_SPACE)
+			normbuf_space(nb, off);
+		else
+			normbuf_put_cp(nb, out[i], off);
 	}
 }
 
-/* Normalise len bytes of (possibly invalid) UTF-8. */
-struct hd_normtext *hd_norm_text(const char *s, size_t len)
+/*
+ * The result of a cluster that is one code point depends on that code point
+ * alone, so one call keeps the last results in a small direct-mapped cache:
+ * text in a non-Latin script repeats few code points, and each then costs a
+ * lookup instead of utf8proc's decomposition and composition. Results longer
+ * than NORM_CACHE_OUT are not cached. Local to one call (no shared state).
+ */
+#define NORM_CACHE_SIZE 256	/* power of two */
+#define NORM_CACHE_OUT 6
+
+struct norm_cache_entry {
+	utf8proc_int32_t cp;	/* -1: empty */
+	uint8_t nout;
+	utf8proc_int32_t out[NORM_CACHE_OUT];
+};
+
+/* Normalise and append one cluster, through the cache when it is one code point. */
+static void norm_cluster(struct normbuf *nb, struct norm_cache_entry *cache,
+			 const utf8proc_int32_t *cps, size_t ncps, size_t off)
+{
+	utf8proc_int32_t out[NORM_CLUSTER_BUF];
+	size_t nout;
+
+	if (cache != NULL && ncps == 1) {
+		struct norm_cache_entry *e = &cache[(uint32_t)cps[0] & (NORM_CACHE_SIZE - 1)];
+
+		if (e->cp == cps[0]) {
+			norm_emit(nb, e->out, e->nout, off);
+			return;
+		}
+		nout = norm_cluster_cps(cps, 1, out);
+		if (nout <= NORM_CACHE_OUT) {
+			e->cp = cps[0];
+			e->nout = (uint8_t)nout;
+			memcpy(e->out, out, nout * sizeof(*out));
+		}
+	} else {
+		nout = norm_cluster_cps(cps, ncps, out);
+	}
+	norm_emit(nb, out, nout, off);
+}
+
+/* Normalise len bytes; general_only skips the ASCII fast path and the
+   cluster cache (the reference the fast paths are tested against). */
+static struct hd_normtext *norm_text(const char *s, size_t len, bool general_only)
 {
 	struct hd_normtext *nt = xcalloc(1, sizeof(*nt));
 	struct normbuf nb = { 0 };
+	struct norm_cache_entry cache[NORM_CACHE_SIZE];
 	size_t i = 0;
 
 	nb.cap = len + 16;
 	nb.text = xmalloc(nb.cap);
 	nb.orig = xmalloc(nb.cap * sizeof(*nb.orig));
+	if (!general_only)
+		for (size_t k = 0; k < NORM_CACHE_SIZE; k++)
+			cache[k].cp = -1;
 
 	while (i < len) {
 		unsigned char b = (unsigned char)s[i];
@@ -361,44 +462,47 @@ struct hd_normtext *hd_norm_text(const char *s, size_t len)
 		size_t ncps, j;
 
 		/* Fast path: a run of ASCII bytes, each not followed by a possible
-		   combining mark. Output is at most one byte per input byte plus
-		   one pending space; locals keep the loop free of reloads. */
-		if (b < 0x80 && (i + 1 == len || (unsigned char)s[i + 1] < 0x80)) {
-			char *out;
-			size_t *org, o;
-			bool pend;
-			size_t sorig;
+		   combining mark (the last byte before a non-ASCII one takes the
+		   slow path). Output is at most one byte per input byte plus one
+		   pending space; locals keep the loop free of reloads. */
+		if (!general_only && b < 0x80) {
+			size_t end = ascii_run_end(s, i, len);
 
-			normbuf_reserve(&nb, len - i + 1);
-			out = nb.text;
-			org = nb.orig;
-			o = nb.len;
-			pend = nb.pending_space;
-			sorig = nb.space_orig;
-			while (i < len) {
-				b = (unsigned char)s[i];
-				if (b >= 0x80 || (i + 1 < len && (unsigned char)s[i + 1] >= 0x80))
-					break;
-				if (b <= 0x20 || b == 0x7F) {
-					if (o > 0 && !pend) {
+			if (end < len)
+				end--;	/* may carry a combining mark */
+			if (end > i) {
+				char *out;
+				size_t *org, o;
+				bool pend;
+				size_t sorig;
+
+				normbuf_reserve(&nb, end - i + 1);
+				out = nb.text;
+				org = nb.orig;
+				o = nb.len;
+				pend = nb.pending_space;
+				sorig = nb.space_orig;
+				for (; i < end; i++) {
+					unsigned char c = ascii_fold[(unsigned char)s[i]];
+
+					if (c != 0) {
+						if (pend) {
+							out[o] = ' ';
+							org[o++] = sorig;
+							pend = false;
+						}
+						out[o] = (char)c;
+						org[o++] = i;
+					} else if (o > 0 && !pend) {
 						pend = true;
 						sorig = i;
 					}
-				} else {
-					if (pend) {
-						out[o] = ' ';
-						org[o++] = sorig;
-						pend = false;
-					}
-					out[o] = (char)ascii_lower(b);
-					org[o++] = i;
 				}
-				i++;
+				nb.len = o;
+				nb.pending_space = pend;
+				nb.space_orig = sorig;
+				continue;
 			}
-			nb.len = o;
-			nb.pending_space = pend;
-			nb.space_orig = sorig;
-			continue;
 		}
 
 		/* Slow path: a base code point and the combining marks after it. */
@@ -413,7 +517,7 @@ struct hd_normtext *hd_norm_text(const char *s, size_t len)
 			cps[ncps++] = cp;
 			j += k;
 		}
-		norm_cluster(&nb, cps, ncps, i);
+		norm_cluster(&nb, general_only ? NULL : cache, cps, ncps, i);
 		i = j;
 	}
 
@@ -423,6 +527,18 @@ struct hd_normtext *hd_norm_text(const char *s, size_t len)
 	nt->orig = nb.orig;
 	nt->len = nb.len;
 	return nt;
+}
+
+/* Normalise len bytes of (possibly invalid) UTF-8. */
+struct hd_normtext *hd_norm_text(const char *s, size_t len)
+{
+	return norm_text(s, len, false);
+}
+
+/* The same without the fast paths: the reference for tests. */
+struct hd_normtext *hd_norm_text_general(const char *s, size_t len)
+{
+	return norm_text(s, len, true);
 }
 
 /* Free a normalised text and clear the caller's pointer. */

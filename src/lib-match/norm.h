@@ -25,6 +25,10 @@ struct hd_normtext {
 
 /* Normalise len bytes of (possibly invalid) UTF-8. Invalid bytes become U+FFFD. */
 struct hd_normtext *hd_norm_text(const char *s, size_t len);
+/* The same result by the general, code point by code point path only (no
+   ASCII fast path, no cache of cluster results): the oracle the fast
+   paths are tested against. Not for production use: it is slower. */
+struct hd_normtext *hd_norm_text_general(const char *s, size_t len);
 void hd_normtext_deinit(struct hd_normtext **nt);
 /* Normalise a short string (a pattern) into a new allocated string. */
 char *hd_norm_string(const char *s);

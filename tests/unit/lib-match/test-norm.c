@@ -2,6 +2,7 @@
 #include <config.h>
 #include <check.h>
 #include "check-run.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -240,6 +241,91 @@ START_TEST(word_boundaries)
 }
 END_TEST
 
+/* Deterministic PRNG (xorshift32) for the oracle test. */
+static uint32_t oracle_rng = 2463534242u;
+static uint32_t oracle_rnd(void)
+{
+	oracle_rng ^= oracle_rng << 13;
+	oracle_rng ^= oracle_rng >> 17;
+	oracle_rng ^= oracle_rng << 5;
+	return oracle_rng;
+}
+
+/* Append the UTF-8 of cp to buf at *n. */
+static void put_utf8(char *buf, size_t *n, utf8proc_int32_t cp)
+{
+	*n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)buf + *n);
+}
+
+/* Assert that the fast paths and the general path agree on s: same text,
+   same length and the same origin of every output byte. */
+static void expect_same_as_general(const char *s, size_t len)
+{
+	struct hd_normtext *fast = hd_norm_text(s, len), *ref = hd_norm_text_general(s, len);
+
+	ck_assert_uint_eq(fast->len, ref->len);
+	ck_assert_int_eq(memcmp(fast->text, ref->text, ref->len + 1), 0);
+	for (size_t i = 0; i <= ref->len; i++)
+		ck_assert_uint_eq(fast->orig[i], ref->orig[i]);
+	hd_normtext_deinit(&fast);
+	hd_normtext_deinit(&ref);
+}
+
+START_TEST(fast_path_oracle)
+{
+	/* Pieces that meet every branch: ASCII of every class, ASCII before a
+	   combining mark, spaces and controls of both kinds, ignorables,
+	   confusables, compatibility forms, quotes and dashes, long
+	   decompositions, invalid and truncated UTF-8, and CJK code points
+	   that collide in the cluster cache. */
+	static const char *const pieces[] = {
+		"a", "Z", "q", "0", "_", "'", "-", " ", "  ", "\t", "\r\n", "\n", "\x01", "\x7f", ".",
+		"e\xcc\x81", "A\xcc\x88", "\xcc\x81", "\xc3\xa9", "\xc3\x89", "\xc3\x9f",
+		"\xd0\xb0", "\xd0\x90", "\xce\x97", "\xce\xb7", "\xc4\xb1", "\xe2\x80\x99",
+		"\xe2\x80\x9c", "\xe2\x80\x94", "\xe2\x88\x92", "\xc2\xad", "\xe2\x80\x8b",
+		"\xc2\xa0", "\xe2\x80\xa8", "\xc2\x85", "\xef\xb7\xba", "\xef\xbc\xa1",
+		"\xef\xac\x81", "\xe2\x84\xab", "\xc2\xa8", "\xed\x95\x9c", "\xff", "\xc3",
+		"\xe2\x82", "\xf0\x9f\x98\x80", "\xef\xbb\xbf", "\xe2\x80\x8d",
+	};
+	size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	char buf[4096];
+
+	for (int iter = 0; iter < 4000; iter++) {
+		size_t n = 0, want = oracle_rnd() % 120;
+		int mode = iter % 4;	/* 0: ASCII only, 1: pieces, 2: pieces + CJK, 3: raw bytes */
+
+		for (size_t k = 0; k < want && n + 8 < sizeof(buf); k++) {
+			uint32_t r = oracle_rnd();
+
+			if (mode == 0) {
+				buf[n++] = (char)(r % 128);
+			} else if (mode == 3) {
+				buf[n++] = (char)(r % 256);
+			} else if (mode == 2 && r % 3 == 0) {
+				put_utf8(buf, &n, (utf8proc_int32_t)(0x4E00 + (r >> 8) % 0x5000));
+			} else {
+				const char *p = pieces[(r >> 4) % npieces];
+				size_t pl = strlen(p);
+
+				memcpy(buf + n, p, pl);
+				n += pl;
+			}
+		}
+		expect_same_as_general(buf, n);
+	}
+	/* A long run so that the cache is overwritten many times. */
+	{
+		size_t n = 0;
+		for (utf8proc_int32_t cp = 0x400; n + 8 < sizeof(buf); cp = cp == 0x4FF ? 0x400 : cp + 1) {
+			put_utf8(buf, &n, cp);
+			if (cp % 7 == 0)
+				buf[n++] = ' ';
+		}
+		expect_same_as_general(buf, n);
+	}
+}
+END_TEST
+
 /* Build the suite. */
 static Suite *norm_suite(void)
 {
@@ -253,6 +339,7 @@ static Suite *norm_suite(void)
 	tcase_add_test(tc, invariants);
 	tcase_add_test(tc, invalid_utf8);
 	tcase_add_test(tc, word_boundaries);
+	tcase_add_test(tc, fast_path_oracle);
 	suite_add_tcase(s, tc);
 	return s;
 }
