@@ -1,9 +1,13 @@
 /*
  * tone - finds the policy's prohibited phrases in an agent's own text
- * (SPEC s.4, s.7). One matcher holds every `match` phrase of every rule (the
- * pattern id is the rule's index), a second one every `unless` phrase; a hit
- * is cancelled when an `unless` phrase of the same rule matches a span that
- * contains it. Hits quote the original words and give their line. The
+ * (SPEC s.4, s.7). One matcher holds every `match` and every `unless`
+ * phrase of every rule (pattern id 2 * rule index, + 1 for `unless`), so the
+ * text is scanned once; a hit is cancelled when an `unless` phrase of the
+ * same rule matches a span that contains it. A match waits in a queue until
+ * the scan is far enough past its start that no `unless` span still to come
+ * can contain it (the longest `unless` phrase away), then is decided in the
+ * order the matcher reported it. Hits quote the original words and give
+ * their line. The
  * policy's examples are run as self-tests so a policy cannot claim to catch
  * what it does not.
  *
@@ -25,15 +29,14 @@
 #define HD_TONE_MAX_UNLESS_MATCHES 100000
 
 struct hd_tone_index {
-	struct hd_matcher *match;	/* id = index in p->phrases */
-	struct hd_matcher *unless;	/* id = index in p->phrases */
+	struct hd_matcher *all;		/* id = 2 * index in p->phrases (+ 1: unless) */
+	size_t max_unless;		/* longest normalised `unless` phrase, bytes */
 };
 
-/* A remembered `unless` match. */
+/* A remembered `unless` match, or a `match` match waiting for its decision. */
 struct unless_span {
 	int id;
 	size_t start, end;
-	size_t max_end;		/* largest end among spans of this id up to here */
 };
 
 /* State of one scan. */
@@ -41,8 +44,12 @@ struct tone_scan {
 	const struct hd_policy *p;
 	const char *orig;		/* the text as given */
 	const struct hd_normtext *nt;
-	struct unless_span *spans;	/* sorted by (id, start) after collection */
+	size_t max_unless;
+	struct unless_span *spans;	/* in the order reported: by end */
 	size_t nspans, capspans;
+	struct unless_span *pending;	/* matches not decided yet, [head, npending) */
+	size_t head, npending, cappending;
+	bool stopped;			/* a decision said stop */
 	/* Results. */
 	struct hd_tone_hit *hits;
 	size_t nhits, caphits, max_hits;
@@ -62,8 +69,7 @@ void hd_tone_index_deinit(struct hd_tone_index **idxp)
 
 	if (idx == NULL)
 		return;
-	hd_matcher_deinit(&idx->match);
-	hd_matcher_deinit(&idx->unless);
+	hd_matcher_deinit(&idx->all);
 	free(idx);
 	*idxp = NULL;
 }
@@ -75,13 +81,12 @@ static struct hd_tone_index *tone_build(const struct hd_policy *p, struct hd_dia
 	const char *file = p->file ? p->file : "policy";
 	bool ok = true;
 
-	idx->match = hd_matcher_new();
-	idx->unless = hd_matcher_new();
+	idx->all = hd_matcher_new();
 	for (size_t i = 0; i < p->nphrases; i++) {
 		const struct hd_phrase *ph = &p->phrases[i];
 
 		for (size_t k = 0; k < ph->match.n; k++) {
-			if (hd_matcher_add(idx->match, ph->match.v[k], (int)i))
+			if (hd_matcher_add(idx->all, ph->match.v[k], 2 * (int)i))
 				continue;
 			hd_diag_add(diag, file, ph->line, ph->column,
 				    "tone phrase '%s': match phrase \"%s\" is empty after normalisation or longer than %d bytes",
@@ -89,8 +94,15 @@ static struct hd_tone_index *tone_build(const struct hd_policy *p, struct hd_dia
 			ok = false;
 		}
 		for (size_t k = 0; k < ph->unless.n; k++) {
-			if (hd_matcher_add(idx->unless, ph->unless.v[k], (int)i))
+			if (hd_matcher_add(idx->all, ph->unless.v[k], 2 * (int)i + 1)) {
+				char *norm = hd_norm_string(ph->unless.v[k]);
+				size_t nl = strlen(norm);
+
+				if (nl > idx->max_unless)
+					idx->max_unless = nl;
+				free(norm);
 				continue;
+			}
 			hd_diag_add(diag, file, ph->line, ph->column,
 				    "tone phrase '%s': unless phrase \"%s\" is empty after normalisation or longer than %d bytes",
 				    ph->id, ph->unless.v[k], HD_MATCHER_MAX_PATTERN_BYTES);
@@ -101,8 +113,7 @@ static struct hd_tone_index *tone_build(const struct hd_policy *p, struct hd_dia
 		hd_tone_index_deinit(&idx);
 		return NULL;
 	}
-	hd_matcher_build(idx->match);
-	hd_matcher_build(idx->unless);
+	hd_matcher_build(idx->all);
 	return idx;
 }
 
@@ -118,68 +129,41 @@ bool hd_tone_compile(struct hd_policy *p, struct hd_diag *diag)
 	return true;
 }
 
-/* Matcher callback: remember an `unless` span. */
-static bool collect_unless(const struct hd_match *hit, void *ctx)
+/* Remember an `unless` span; beyond the cap further ones are ignored (the
+   phrase is then flagged rather than missed). */
+static void tone_add_unless(struct tone_scan *ts, int id, size_t start, size_t end)
 {
-	struct tone_scan *ts = ctx;
-
 	if (ts->nspans >= HD_TONE_MAX_UNLESS_MATCHES)
-		return false;
+		return;
 	if (ts->nspans == ts->capspans) {
 		ts->capspans = ts->capspans ? ts->capspans * 2 : 16;
 		ts->spans = xrealloc(ts->spans, ts->capspans * sizeof(*ts->spans));
 	}
-	ts->spans[ts->nspans].id = hit->id;
-	ts->spans[ts->nspans].start = hit->start;
-	ts->spans[ts->nspans].end = hit->end;
+	ts->spans[ts->nspans].id = id;
+	ts->spans[ts->nspans].start = start;
+	ts->spans[ts->nspans].end = end;
 	ts->nspans++;
-	return true;
 }
 
-/* qsort comparator: spans by id, then start. */
-static int cmp_span(const void *a, const void *b)
-{
-	const struct unless_span *x = a, *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return (x->end > y->end) - (x->end < y->end);
-}
-
-/* Sort the `unless` spans and compute running maximum ends per id. */
-static void spans_prepare(struct tone_scan *ts)
-{
-	if (ts->nspans == 0)
-		return;	/* spans may be NULL: qsort(NULL, 0) is undefined */
-	qsort(ts->spans, ts->nspans, sizeof(*ts->spans), cmp_span);
-	for (size_t i = 0; i < ts->nspans; i++) {
-		size_t prev = (i > 0 && ts->spans[i - 1].id == ts->spans[i].id) ?
-			ts->spans[i - 1].max_end : 0;
-		ts->spans[i].max_end = ts->spans[i].end > prev ? ts->spans[i].end : prev;
-	}
-}
-
-/* True when an `unless` span of rule id contains [start, end). */
+/* True when an `unless` span of rule id contains [start, end). Spans are
+   in order of end and none is longer than max_unless, so only those ending
+   in [end, start + max_unless] can. */
 static bool spans_cancel(const struct tone_scan *ts, int id, size_t start, size_t end)
 {
 	size_t lo = 0, hi = ts->nspans;
 
-	/* Last span with (id, span.start) <= (id, start). */
-	while (lo < hi) {
+	while (lo < hi) {	/* first span with span.end >= end */
 		size_t mid = (lo + hi) / 2;
-		const struct unless_span *sp = &ts->spans[mid];
 
-		if (sp->id < id || (sp->id == id && sp->start <= start))
+		if (ts->spans[mid].end < end)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0)
-		return false;
-	lo--;
-	return ts->spans[lo].id == id && ts->spans[lo].max_end >= end;
+	for (size_t i = lo; i < ts->nspans && ts->spans[i].end <= start + ts->max_unless; i++)
+		if (ts->spans[i].id == id && ts->spans[i].start <= start)
+			return true;
+	return false;
 }
 
 /* 1-based line of original offset off, counting forward from the cursor. */
@@ -216,10 +200,10 @@ static bool tone_is_duplicate(const struct tone_scan *ts, const struct hd_phrase
 	return false;
 }
 
-/* Matcher callback: turn a phrase match into a hit unless cancelled. */
-static bool collect_hit(const struct hd_match *m, void *ctx)
+/* Decide a phrase match whose `unless` spans are all known: a hit unless
+   cancelled. False to stop the scan. */
+static bool collect_hit(struct tone_scan *ts, const struct unless_span *m)
 {
-	struct tone_scan *ts = ctx;
 	const struct hd_phrase *ph = &ts->p->phrases[m->id];
 	struct hd_tone_hit *h;
 	size_t ostart, oend;
@@ -255,7 +239,55 @@ static bool collect_hit(const struct hd_match *m, void *ctx)
 	return ts->nhits < ts->max_hits;
 }
 
-/* Normalise text and run both matchers of idx into ts. */
+/* Decide the waiting matches that start before limit (all: SIZE_MAX), in
+   the order reported; false once a decision said stop. */
+static bool pending_decide(struct tone_scan *ts, size_t limit)
+{
+	while (ts->head < ts->npending && ts->pending[ts->head].start < limit) {
+		if (!collect_hit(ts, &ts->pending[ts->head++])) {
+			ts->stopped = true;
+			return false;
+		}
+	}
+	if (ts->head == ts->npending)
+		ts->head = ts->npending = 0;
+	return true;
+}
+
+/* Matcher callback: an `unless` span is remembered, a phrase match waits
+   until no `unless` span still to come can contain it. Every span reported
+   later ends at m->end or after and starts at most max_unless before its
+   end, so a match starting before m->end - max_unless is decided now. */
+static bool tone_match(const struct hd_match *m, void *ctx)
+{
+	struct tone_scan *ts = ctx;
+
+	if (m->id & 1) {
+		tone_add_unless(ts, m->id / 2, m->start, m->end);
+	} else {
+		if (ts->npending == ts->cappending) {
+			if (ts->head > 0) {	/* reuse the decided front */
+				memmove(ts->pending, ts->pending + ts->head,
+					(ts->npending - ts->head) * sizeof(*ts->pending));
+				ts->npending -= ts->head;
+				ts->head = 0;
+			}
+			if (ts->npending == ts->cappending) {
+				ts->cappending = ts->cappending ? ts->cappending * 2 : 16;
+				ts->pending = xrealloc(ts->pending, ts->cappending * sizeof(*ts->pending));
+			}
+		}
+		ts->pending[ts->npending].id = m->id / 2;
+		ts->pending[ts->npending].start = m->start;
+		ts->pending[ts->npending].end = m->end;
+		ts->npending++;
+	}
+	if (m->end <= ts->max_unless)
+		return true;
+	return pending_decide(ts, m->end - ts->max_unless);
+}
+
+/* Normalise text and run idx's one matcher into ts. */
 static void tone_run(const struct hd_tone_index *idx, struct tone_scan *ts,
 		     const char *text, size_t len)
 {
@@ -263,16 +295,18 @@ static void tone_run(const struct hd_tone_index *idx, struct tone_scan *ts,
 
 	ts->orig = text;
 	ts->nt = nt;
+	ts->max_unless = idx->max_unless;
 	ts->line_pos = 0;
 	ts->line = 1;
-	if (hd_matcher_count(idx->unless) > 0) {
-		hd_matcher_scan(idx->unless, nt, collect_unless, ts);
-		spans_prepare(ts);
-	}
-	hd_matcher_scan(idx->match, nt, collect_hit, ts);
+	hd_matcher_scan(idx->all, nt, tone_match, ts);
+	if (!ts->stopped)
+		pending_decide(ts, SIZE_MAX);
 	free(ts->spans);
 	ts->spans = NULL;
 	ts->nspans = ts->capspans = 0;
+	free(ts->pending);
+	ts->pending = NULL;
+	ts->head = ts->npending = ts->cappending = 0;
 	ts->nt = NULL;
 	hd_normtext_deinit(&nt);
 }

@@ -4,10 +4,12 @@
 #include <config.h>
 #include <check.h>
 #include "check-run.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tone.h"
+#include "norm.h"
 
 /* Add a phrase rule to p; lists are NULL-terminated, may be NULL. */
 static struct hd_phrase *add_phrase(struct hd_policy *p, const char *id,
@@ -404,6 +406,156 @@ START_TEST(many_rules)
 }
 END_TEST
 
+/* Deterministic PRNG (xorshift32) for the oracle test. */
+static uint32_t tone_rng = 88172645u;
+static uint32_t tone_rnd(void)
+{
+	tone_rng ^= tone_rng << 13;
+	tone_rng ^= tone_rng >> 17;
+	tone_rng ^= tone_rng << 5;
+	return tone_rng;
+}
+
+/* A random phrase of 1 to maxw words of a tiny vocabulary, so that matches,
+   overlaps and `unless` spans around them are frequent. */
+static char *random_phrase(size_t maxw)
+{
+	static const char *const words[] = { "a", "b", "ab", "ba", "c", "a-b" };
+	struct strbuf sb;
+	size_t nw = 1 + tone_rnd() % maxw;
+
+	sb_init(&sb);
+	for (size_t w = 0; w < nw; w++) {
+		if (w > 0)
+			sb_putc(&sb, ' ');
+		sb_puts(&sb, words[tone_rnd() % 6]);
+	}
+	return sb_steal(&sb);
+}
+
+/* Every word-bounded occurrence of normalised pattern pat in nt: starts in
+   starts_r (allocated), count returned. The brute-force reference. */
+static size_t brute_find(const struct hd_normtext *nt, const char *pat, size_t **starts_r)
+{
+	size_t pl = strlen(pat), n = 0;
+
+	*starts_r = xmalloc((nt->len + 1) * sizeof(**starts_r));
+	for (size_t i = 0; pl > 0 && i + pl <= nt->len; i++)
+		if (memcmp(nt->text + i, pat, pl) == 0 &&
+		    !hd_norm_inside_word(nt->text, nt->len, i) &&
+		    !hd_norm_inside_word(nt->text, nt->len, i + pl))
+			(*starts_r)[n++] = i;
+	return n;
+}
+
+/* Does a hit of rule ri with normalised words w appear among the reference's? */
+static bool ref_has(const struct strvec *ref, size_t ri, const char *w)
+{
+	char *key = xasprintf("%zu|%s", ri, w);
+	bool found = sv_contains_ci(ref, key);	/* keys are normalised: lower case */
+
+	free(key);
+	return found;
+}
+
+START_TEST(one_pass_matches_brute_force)
+{
+	/* The one-pass scan (match and unless phrases in one automaton, matches
+	   decided once no unless span can still contain them) against a brute
+	   force search: every rule's word-bounded matches not contained in one
+	   of its own unless matches, one hit per rule and normalised words. */
+	for (int iter = 0; iter < 300; iter++) {
+		struct hd_policy *p = new_policy();
+		struct hd_diag d;
+		struct strbuf text;
+		struct strvec ref;
+		struct hd_normtext *nt;
+		struct hd_tone_hit *h;
+		size_t nrules = 1 + tone_rnd() % 5, n;
+		static const char *const seps[] = { " ", "  ", "\n", ", ", ". ", " -- ", "\r\n" };
+
+		for (size_t r = 0; r < nrules; r++) {
+			char *m[3] = { random_phrase(2), tone_rnd() % 2 ? random_phrase(3) : NULL, NULL };
+			char *u[3] = { NULL, NULL, NULL };
+			char id[16];
+
+			if (tone_rnd() % 3 != 0) {
+				u[0] = random_phrase(4);
+				if (tone_rnd() % 2)
+					u[1] = random_phrase(4);
+			}
+			snprintf(id, sizeof(id), "r%zu", r);
+			add_phrase(p, id, (const char *const *)m, (const char *const *)u,
+				   HD_ACTION_NONE, NULL, NULL, (int)r + 1);
+			for (int k = 0; k < 3; k++) {
+				free(m[k]);
+				free(u[k]);
+			}
+		}
+		hd_diag_init(&d);
+		ck_assert(hd_tone_compile(p, &d));
+		hd_diag_free(&d);
+
+		sb_init(&text);
+		for (size_t w = 0, nw = tone_rnd() % 60; w < nw; w++) {
+			char *ph = random_phrase(1);
+
+			for (char *c = ph; tone_rnd() % 4 == 0 && *c; c++)
+				*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+			sb_puts(&text, ph);
+			sb_puts(&text, seps[tone_rnd() % 7]);
+			free(ph);
+		}
+
+		/* The reference. */
+		sv_init(&ref);
+		nt = hd_norm_text(text.s, text.len);
+		for (size_t r = 0; r < p->nphrases; r++) {
+			const struct hd_phrase *ph = &p->phrases[r];
+
+			for (size_t k = 0; k < ph->match.n; k++) {
+				char *pat = hd_norm_string(ph->match.v[k]);
+				size_t *ms, nm = brute_find(nt, pat, &ms), pl = strlen(pat);
+
+				for (size_t a = 0; a < nm; a++) {
+					bool cancelled = false;
+
+					for (size_t u = 0; u < ph->unless.n && !cancelled; u++) {
+						char *up = hd_norm_string(ph->unless.v[u]);
+						size_t *us, nu = brute_find(nt, up, &us), ul = strlen(up);
+
+						for (size_t b = 0; b < nu && !cancelled; b++)
+							cancelled = us[b] <= ms[a] && us[b] + ul >= ms[a] + pl;
+						free(us);
+						free(up);
+					}
+					if (!cancelled && !ref_has(&ref, r, pat))
+						sv_push_owned(&ref, xasprintf("%zu|%s", r, pat));
+				}
+				free(ms);
+				free(pat);
+			}
+		}
+
+		n = hd_tone_scan(p, text.s, text.len, 100000, &h);
+		ck_assert_msg(n == ref.n, "text \"%s\": %zu hits, reference %zu", text.s, n, ref.n);
+		for (size_t i = 0; i < n; i++) {
+			char *w = hd_norm_string(h[i].text);
+
+			ck_assert_msg(ref_has(&ref, (size_t)(h[i].phrase - p->phrases), w),
+				      "text \"%s\": hit %s \"%s\" not in the reference", text.s,
+				      h[i].phrase->id, w);
+			free(w);
+		}
+		hd_tone_hits_free(h, n);
+		hd_normtext_deinit(&nt);
+		sv_free(&ref);
+		sb_free(&text);
+		free_policy(p);
+	}
+}
+END_TEST
+
 /* Build the suite. */
 static Suite *tone_suite(void)
 {
@@ -418,6 +570,7 @@ static Suite *tone_suite(void)
 	tcase_add_test(tc, selftest_pass_and_fail);
 	tcase_add_test(tc, compile_errors);
 	tcase_add_test(tc, many_rules);
+	tcase_add_test(tc, one_pass_matches_brute_force);
 	suite_add_tcase(s, tc);
 	return s;
 }
