@@ -37,6 +37,11 @@ struct run {
 	char *sender;			/* envelope sender, bare lower-case */
 	char *alltext;			/* subject + text, what `words` conditions see */
 	struct hd_normtext *nall, *nsubject;
+	/* words / subject_words conditions, by slot: filled by one pass of the
+	   policy's condition automaton over nall (nsubject) the first time a
+	   condition of that kind is evaluated (engine-priority.c) */
+	struct hd_cond_hit *cond_hits;
+	bool cond_words_scanned, cond_subject_scanned;
 	const struct hd_agent *agent;
 	const struct hd_team *team;
 	const struct hd_priority *prio;

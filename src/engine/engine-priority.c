@@ -5,7 +5,10 @@
  * sender and sender_domain match the envelope sender only, never the From:
  * header: anyone can write a From: line, and it must not buy priority or
  * escalation (as it never makes anyone an agent, SPEC s.3).
- * Matched text is quoted into headers only through hd_engine_put_quoted()
+ * words and subject_words conditions are answered from one pass of the
+ * policy's condition automaton per text (hd_policy_cond_scan), not one scan
+ * per condition. Matched text is quoted into headers only through
+ * hd_engine_put_quoted()
  * (bounded, no CR/LF, no quotes). Must never change the policy or write to
  * the store: the ticket row is queued on the run.
  */
@@ -61,6 +64,38 @@ static bool scan_first(const struct hd_matcher *m, const struct hd_normtext *nt,
 	return true;
 }
 
+/* A words (subject false) or subject_words condition through the policy's
+   one automaton: the first time a condition of the kind is asked for, one
+   pass over the text finds the first match of every condition of that
+   kind; on a hit describe it in why as scan_first does. */
+static bool cond_words_eval(struct run *r, const struct hd_cond *c, bool subject,
+			    struct strbuf *why)
+{
+	const struct hd_normtext *nt = subject ? r->nsubject : r->nall;
+	const char *orig = subject ? r->msg->subject : r->alltext;
+	bool *scanned = subject ? &r->cond_subject_scanned : &r->cond_words_scanned;
+	const struct hd_cond_hit *h;
+
+	if (nt == NULL)
+		return false;
+	if (r->cond_hits == NULL)
+		r->cond_hits = xcalloc(r->p->ncond_slots, sizeof(*r->cond_hits));
+	if (!*scanned) {
+		hd_policy_cond_scan(r->p, nt, subject, r->cond_hits);
+		*scanned = true;
+	}
+	h = &r->cond_hits[c->slot];
+	if (!h->found)
+		return false;
+	{
+		char *t = match_orig(orig, nt, h->start, h->end);
+		sb_printf(why, "by=%s; matched=", subject ? "subject_words" : "words");
+		hd_engine_put_quoted(why, t);
+		free(t);
+	}
+	return true;
+}
+
 /* True when addr's domain is dom or a subdomain of it. */
 static bool domain_matches(const char *addr, const char *dom)
 {
@@ -92,8 +127,12 @@ bool hd_engine_cond_eval(struct run *r, const struct hd_cond *c, struct strbuf *
 		}
 		return true;
 	case HD_COND_WORDS:
+		if (c->slot >= 0 && r->p->cond_words != NULL)
+			return cond_words_eval(r, c, false, why);
 		return scan_first(c->matcher, r->nall, r->alltext, "words", why);
 	case HD_COND_SUBJECT_WORDS:
+		if (c->slot >= 0 && r->p->cond_words != NULL)
+			return cond_words_eval(r, c, true, why);
 		return scan_first(c->matcher, r->nsubject, r->msg->subject, "subject_words", why);
 	case HD_COND_SENDER:
 		for (size_t i = 0; i < c->values.n; i++) {

@@ -390,6 +390,7 @@ static void run_free(struct run *r)
 	free(r->alltext);
 	hd_normtext_deinit(&r->nall);
 	hd_normtext_deinit(&r->nsubject);
+	free(r->cond_hits);
 	free(r->ticket);
 	if (r->have_stored)
 		hd_ticket_free(&r->stored);

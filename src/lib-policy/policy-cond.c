@@ -2,7 +2,10 @@
  * policy-cond - reads the `when:` conditions of priority rules and escalation
  * triggers (SPEC s.7) into struct hd_cond trees: any/all, words and
  * subject_words (compiled into matchers), sender, sender_domain, header,
- * priority and team, checking that every name referred to is defined.
+ * priority and team, checking that every name referred to is defined. Once
+ * all are read, the words of every words and subject_words condition go
+ * into one automaton for the policy (pl_index_cond_words), so the engine
+ * finds them all in one pass over a message (hd_policy_cond_scan).
  *
  * Must never: evaluate a condition against mail (the engine does), accept a
  * `priority` condition in the priority rules themselves (the priority is what
@@ -61,6 +64,7 @@ static struct hd_cond *cond_new(enum hd_cond_type type, const struct hd_ynode *a
 	struct hd_cond *c = xcalloc(1, sizeof(*c));
 
 	c->type = type;
+	c->slot = -1;
 	sv_init(&c->values);
 	c->line = at->line;
 	c->column = at->column;
@@ -270,4 +274,76 @@ struct hd_cond *pl_parse_cond(struct ploader *ld, const struct hd_ynode *n, cons
 	if (!ok)
 		pl_cond_free(&all);
 	return all;
+}
+
+/* Give every words / subject_words condition of c a slot and add its words
+   to m under that slot. */
+static void cond_index(struct hd_policy *p, struct hd_cond *c, struct hd_matcher *m)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nchildren; i++)
+		cond_index(p, c->children[i], m);
+	if (c->type != HD_COND_WORDS && c->type != HD_COND_SUBJECT_WORDS)
+		return;
+	c->slot = (int)p->ncond_slots++;
+	p->cond_slot_subject = xrealloc(p->cond_slot_subject,
+					p->ncond_slots * sizeof(*p->cond_slot_subject));
+	p->cond_slot_subject[c->slot] = c->type == HD_COND_SUBJECT_WORDS;
+	/* Each word was accepted by the condition's own matcher. */
+	for (size_t i = 0; i < c->values.n; i++)
+		(void)hd_matcher_add(m, c->values.v[i], c->slot);
+}
+
+/* Build the policy's one automaton of condition words (after the priority
+   rules and the escalation triggers are read without errors). */
+void pl_index_cond_words(struct ploader *ld)
+{
+	struct hd_policy *p = ld->p;
+	struct hd_matcher *m = hd_matcher_new();
+
+	for (size_t i = 0; i < p->npriorities; i++)
+		cond_index(p, p->priorities[i].when, m);
+	for (size_t i = 0; i < p->ntriggers; i++)
+		cond_index(p, p->triggers[i].when, m);
+	hd_matcher_build(m);
+	p->cond_words = m;
+}
+
+/* State of one hd_policy_cond_scan. */
+struct cond_scan {
+	const struct hd_policy *p;
+	struct hd_cond_hit *hits;
+	bool subject;
+	size_t left;		/* conditions of this kind not found yet */
+};
+
+/* Matcher callback: the first match of each condition of the wanted kind;
+   stops once every one has its match. */
+static bool cond_scan_hit(const struct hd_match *m, void *ctx)
+{
+	struct cond_scan *cs = ctx;
+	struct hd_cond_hit *h = &cs->hits[m->id];
+
+	if (cs->p->cond_slot_subject[m->id] != cs->subject || h->found)
+		return true;
+	h->found = true;
+	h->start = m->start;
+	h->end = m->end;
+	return --cs->left > 0;
+}
+
+/* One pass over nt for every condition of one kind (see policy.h). */
+void hd_policy_cond_scan(const struct hd_policy *p, const struct hd_normtext *nt, bool subject,
+			 struct hd_cond_hit *hits)
+{
+	struct cond_scan cs = { .p = p, .hits = hits, .subject = subject, .left = 0 };
+
+	if (p->cond_words == NULL || nt == NULL)
+		return;
+	for (size_t i = 0; i < p->ncond_slots; i++)
+		if (p->cond_slot_subject[i] == subject && !hits[i].found)
+			cs.left++;
+	if (cs.left > 0)
+		hd_matcher_scan(p->cond_words, nt, cond_scan_hit, &cs);
 }

@@ -135,6 +135,8 @@ void pl_named_list(struct pl_named a, struct strvec *sv);
 /* ---- policy-cond.c ---- */
 
 /* A `when:` condition mapping; NULL after an error. */
+/* Slots and the policy's one automaton for words/subject_words conditions. */
+void pl_index_cond_words(struct ploader *ld);
 struct hd_cond *pl_parse_cond(struct ploader *ld, const struct hd_ynode *n, const char *path,
 			      bool allow_priority);
 /* Free a condition tree; sets *cp to NULL. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "matcher.h"
 #include "tone.h"
 
 /* The sections of a policy file. */
@@ -155,6 +156,8 @@ static void policy_free(struct hd_policy *p)
 		pl_cond_free(&p->triggers[i].when);
 	}
 	free(p->triggers);
+	hd_matcher_deinit(&p->cond_words);
+	free(p->cond_slot_subject);
 	sv_free(&p->handoff_to);
 	sv_free(&p->handoff_require);
 	hd_tone_index_deinit(&p->tone);
@@ -229,6 +232,8 @@ static struct hd_policy *policy_build(const char *name, const struct hd_ynode *r
 	pl_load_roles(&ld, root);
 	pl_load_agents(&ld, root);
 	pl_load_escalation(&ld, root);
+	if (pl_nerrors(&ld) == 0)
+		pl_index_cond_words(&ld);
 	pl_load_tone(&ld, root);
 	pl_load_exceptions(&ld, root);
 	pl_load_kpis(&ld, root);

@@ -62,7 +62,15 @@ struct hd_cond {
 	char *header;			/* HD_COND_HEADER: header name */
 	struct strvec values;		/* words, addresses, domains, names */
 	struct hd_matcher *matcher;	/* compiled words (WORDS, SUBJECT_WORDS, HEADER) */
+	int slot;			/* WORDS, SUBJECT_WORDS: index of its result in
+					   hd_policy_cond_scan(); -1 otherwise */
 	int line, column;		/* where it was written */
+};
+
+/* The first word-bounded match of one words / subject_words condition. */
+struct hd_cond_hit {
+	bool found;
+	size_t start, end;		/* in the normalised text */
 };
 
 struct hd_team {
@@ -203,6 +211,12 @@ struct hd_policy {
 	enum hd_action tone_action;	/* default reject */
 	struct hd_phrase *phrases;	size_t nphrases;
 	struct hd_tone_index *tone;	/* compiled automaton, owned */
+	/* The words of every words and subject_words condition (priority
+	   rules and escalation triggers) in one automaton, pattern id = the
+	   condition's slot: one pass over a message finds them all. */
+	struct hd_matcher *cond_words;
+	bool *cond_slot_subject;	/* per slot: a subject_words condition */
+	size_t ncond_slots;
 
 	enum hd_tier_rule tiers[4];	/* [1..3] */
 	struct hd_exc_policy *exc_policies; size_t nexc_policies;
@@ -257,6 +271,13 @@ struct hd_policy *hd_policy_load(const char *path, struct hd_diag *diag);
 /* Same from a buffer; `name` is used in diagnostics. */
 struct hd_policy *hd_policy_load_buffer(const char *name, const char *data, size_t len,
 					struct hd_diag *diag);
+struct hd_normtext;
+/* One pass of p->cond_words over nt: for every words condition (subject
+   false) or subject_words condition (subject true) not yet found in
+   hits[slot], its first match as its own matcher would report it. hits has
+   p->ncond_slots entries, zeroed by the caller before the first call. */
+void hd_policy_cond_scan(const struct hd_policy *p, const struct hd_normtext *nt, bool subject,
+			 struct hd_cond_hit *hits);
 /* Run every tone phrase's examples as self-tests; failures go to diag.
    Returns the number of failures. */
 size_t hd_policy_selftest(const struct hd_policy *p, struct hd_diag *diag);

@@ -8,12 +8,15 @@
 
 #include <check.h>
 #include "check-run.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "policy.h"
+#include "matcher.h"
+#include "norm.h"
 #include "tone.h"
 
 /* The source root: $TOP_SRCDIR, else the build-time macro. */
@@ -514,6 +517,123 @@ START_TEST(test_conditions)
 }
 END_TEST
 
+/* First match of one condition's own matcher (the reference). */
+struct own_first { bool found; size_t start, end; };
+static bool own_first_cb(const struct hd_match *m, void *ctx)
+{
+	struct own_first *f = ctx;
+
+	f->found = true;
+	f->start = m->start;
+	f->end = m->end;
+	return false;
+}
+
+/* Compare every words/subject_words condition under c with its slot in hits. */
+static size_t check_cond_hits(const struct hd_cond *c, const struct hd_normtext *nall,
+			      const struct hd_normtext *nsubj, const struct hd_cond_hit *hits)
+{
+	size_t checked = 0;
+
+	for (size_t i = 0; i < c->nchildren; i++)
+		checked += check_cond_hits(c->children[i], nall, nsubj, hits);
+	if (c->type == HD_COND_WORDS || c->type == HD_COND_SUBJECT_WORDS) {
+		struct own_first f = { 0 };
+
+		ck_assert_int_ge(c->slot, 0);
+		hd_matcher_scan(c->matcher, c->type == HD_COND_WORDS ? nall : nsubj, own_first_cb, &f);
+		ck_assert_int_eq(hits[c->slot].found, f.found);
+		if (f.found) {
+			ck_assert_uint_eq(hits[c->slot].start, f.start);
+			ck_assert_uint_eq(hits[c->slot].end, f.end);
+		}
+		checked++;
+	}
+	return checked;
+}
+
+/* Deterministic PRNG (xorshift32). */
+static uint32_t cond_rng = 1234567u;
+static uint32_t cond_rnd(void)
+{
+	cond_rng ^= cond_rng << 13;
+	cond_rng ^= cond_rng >> 17;
+	cond_rng ^= cond_rng << 5;
+	return cond_rng;
+}
+
+START_TEST(test_cond_words_one_pass)
+{
+	/* One pass of the policy's condition automaton gives every words and
+	   subject_words condition the first match its own matcher reports, on
+	   random texts of overlapping words; for this test's policy and for
+	   conf/policy.yaml (priority rules and escalation triggers). */
+	static const char *const vocab[] = {
+		"site", "is", "down", "Site is down", "outage", "OUTAGE report", "data", "loss",
+		"urgent", "asap", "cannot", "log", "in", "lawyer", "cancel", "switch", "provider",
+		"downtown", "is-down", "\xc3\xbcber", "d\xd0\xbewn", "--", ",", ".", "\n",
+	};
+	struct hd_diag d;
+	struct hd_policy *pols[2];
+
+	pols[0] = load_text(MINI_HEAD
+		"calendars: { c: { timezone: UTC, hours: { mon-sun: \"00:00-24:00\" } } }\n"
+		"priorities:\n"
+		"  - name: a\n"
+		"    when: { any: [ { words: [\"site is down\", outage, down] }, { subject_words: [urgent, \"cannot log in\"] } ] }\n"
+		"  - name: b\n"
+		"    when: { all: [ { words: [\"is down\", data loss, site] }, { words: [down, \"outage report\"] } ] }\n"
+		"  - name: c\n"
+		"    when: { subject_words: [down, \"site is\", \"\xc3\xbcber\"] }\n"
+		"  - { name: standard }\n", &d);
+	ck_assert_uint_eq(hd_diag_count(&d), 0);
+	hd_diag_free(&d);
+	pols[1] = load_example();
+	ck_assert_uint_eq(pols[0]->ncond_slots, 5);
+	ck_assert_ptr_nonnull(pols[0]->cond_words);
+	for (int pi = 0; pi < 2; pi++) {
+		const struct hd_policy *p = pols[pi];
+
+		ck_assert_uint_gt(p->ncond_slots, 0);
+		for (int iter = 0; iter < 500; iter++) {
+			struct strbuf all, subj;
+			struct hd_normtext *nall, *nsubj;
+			struct hd_cond_hit *hits = xcalloc(p->ncond_slots, sizeof(*hits));
+			size_t checked = 0;
+
+			sb_init(&all);
+			sb_init(&subj);
+			for (size_t w = 0, nw = cond_rnd() % 40; w < nw; w++) {
+				sb_puts(&all, vocab[cond_rnd() % (sizeof(vocab) / sizeof(vocab[0]))]);
+				sb_putc(&all, ' ');
+			}
+			for (size_t w = 0, nw = cond_rnd() % 6; w < nw; w++) {
+				sb_puts(&subj, vocab[cond_rnd() % (sizeof(vocab) / sizeof(vocab[0]))]);
+				sb_putc(&subj, ' ');
+			}
+			nall = hd_norm_text(all.s, all.len);
+			nsubj = hd_norm_text(subj.s, subj.len);
+			hd_policy_cond_scan(p, nall, false, hits);
+			hd_policy_cond_scan(p, nsubj, true, hits);
+			for (size_t i = 0; i < p->npriorities; i++)
+				if (p->priorities[i].when)
+					checked += check_cond_hits(p->priorities[i].when, nall, nsubj, hits);
+			for (size_t i = 0; i < p->ntriggers; i++)
+				if (p->triggers[i].when)
+					checked += check_cond_hits(p->triggers[i].when, nall, nsubj, hits);
+			ck_assert_uint_eq(checked, p->ncond_slots);
+			free(hits);
+			hd_normtext_deinit(&nall);
+			hd_normtext_deinit(&nsubj);
+			sb_free(&all);
+			sb_free(&subj);
+		}
+	}
+	hd_policy_unref(&pols[0]);
+	hd_policy_unref(&pols[1]);
+}
+END_TEST
+
 START_TEST(test_selftest_failure)
 {
 	struct hd_diag d;
@@ -683,6 +803,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tb, test_too_many_errors);
 	tcase_add_test(tu, test_hours_forms);
 	tcase_add_test(tu, test_conditions);
+	tcase_add_test(tu, test_cond_words_one_pass);
 	tcase_add_test(tu, test_section_modes);
 	tcase_add_test(tu, test_selftest_failure);
 	tcase_add_test(tu, test_duration_parse);
