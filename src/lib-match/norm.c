@@ -447,14 +447,12 @@ static struct hd_normtext *norm_text(const char *s, size_t len, bool general_onl
 	struct hd_normtext *nt = xcalloc(1, sizeof(*nt));
 	struct normbuf nb = { 0 };
 	struct norm_cache_entry cache[NORM_CACHE_SIZE];
+	bool cache_ready = false;	/* emptied at the first cluster: ASCII text never pays */
 	size_t i = 0;
 
 	nb.cap = len + 16;
 	nb.text = xmalloc(nb.cap);
 	nb.orig = xmalloc(nb.cap * sizeof(*nb.orig));
-	if (!general_only)
-		for (size_t k = 0; k < NORM_CACHE_SIZE; k++)
-			cache[k].cp = -1;
 
 	while (i < len) {
 		unsigned char b = (unsigned char)s[i];
@@ -517,6 +515,11 @@ static struct hd_normtext *norm_text(const char *s, size_t len, bool general_onl
 			cps[ncps++] = cp;
 			j += k;
 		}
+		if (!general_only && !cache_ready) {
+			for (size_t k = 0; k < NORM_CACHE_SIZE; k++)
+				cache[k].cp = -1;
+			cache_ready = true;
+		}
 		norm_cluster(&nb, general_only ? NULL : cache, cps, ncps, i);
 		i = j;
 	}
@@ -554,11 +557,37 @@ void hd_normtext_deinit(struct hd_normtext **ntp)
 	*ntp = NULL;
 }
 
-/* Normalise a NUL-terminated string into a new allocated string. */
+/* Normalise a NUL-terminated string into a new allocated string. An ASCII
+   string (every pattern of most policies) takes hd_norm_text's fast path
+   throughout, so it is folded here in one allocation, without offsets. */
 char *hd_norm_string(const char *s)
 {
-	struct hd_normtext *nt = hd_norm_text(s, strlen(s));
-	char *out = nt->text;
+	size_t len = strlen(s);
+	struct hd_normtext *nt;
+	char *out;
+
+	if (ascii_run_end(s, 0, len) == len) {
+		size_t o = 0;
+		bool pend = false;
+
+		out = xmalloc(len + 1);
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = ascii_fold[(unsigned char)s[i]];
+
+			if (c == 0) {
+				pend = o > 0;
+				continue;
+			}
+			if (pend)
+				out[o++] = ' ';
+			pend = false;
+			out[o++] = (char)c;
+		}
+		out[o] = '\0';
+		return out;
+	}
+	nt = hd_norm_text(s, len);
+	out = nt->text;
 
 	nt->text = NULL;
 	hd_normtext_deinit(&nt);
