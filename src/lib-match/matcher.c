@@ -173,7 +173,7 @@ static uint32_t build_goto(const struct hd_matcher *m, uint32_t s, uint32_t c)
 
 /* The complete transition from sparse state code on class c > 0 during a
    scan: a transition code, with OUT_BIT when the target has output. */
-static uint32_t scan_sparse_goto(const struct hd_matcher *m, uint32_t code, uint32_t c)
+static __attribute__((noinline)) uint32_t scan_sparse_goto(const struct hd_matcher *m, uint32_t code, uint32_t c)
 {
 	uint32_t s = code_state(m, code);
 
@@ -382,8 +382,10 @@ void hd_matcher_build(struct hd_matcher *m)
 		xfree(&m->pats[i].text);
 }
 
-/* Report the word-bounded patterns ending in state s at end; false to stop. */
-static bool matcher_report(const struct hd_matcher *m, const struct hd_normtext *nt,
+/* Report the word-bounded patterns ending in state s at end; false to stop.
+   Kept out of line (as scan_sparse_goto) so the scan loop keeps its
+   pointers in registers: it runs once per byte, these rarely. */
+static __attribute__((noinline)) bool matcher_report(const struct hd_matcher *m, const struct hd_normtext *nt,
 			   uint32_t s, size_t end, hd_match_fn *fn, void *ctx)
 {
 	for (uint32_t t = s; t != 0; t = m->dict[t]) {
@@ -404,31 +406,58 @@ static bool matcher_report(const struct hd_matcher *m, const struct hd_normtext 
 	return true;
 }
 
+/* The hot loop of a scan: from dense state code *code_io, follow dense
+   transitions over text[i..n) until one has output (*out_r), leads to a
+   sparse state, or the text ends; returns the offset after the last byte
+   taken. A leaf function, so everything it uses stays in registers. */
+static __attribute__((noinline)) size_t scan_dense(const uint8_t *cls, const uint32_t *delta,
+						  uint32_t limit, const unsigned char *text,
+						  size_t i, size_t n, uint32_t *code_io, bool *out_r)
+{
+	uint32_t code = *code_io;
+
+	*out_r = false;
+	while (i < n) {
+		/* Column 0 (a byte in no pattern) of every dense row is the root. */
+		uint32_t v = delta[code + cls[text[i++]]];
+
+		code = v & STATE_MASK;
+		if (v & OUT_BIT) {
+			*out_r = true;
+			break;
+		}
+		if (code >= limit)
+			break;
+	}
+	*code_io = code;
+	return i;
+}
+
 /* Report every word-bounded match, in order of end offset. */
 void hd_matcher_scan(const struct hd_matcher *m, const struct hd_normtext *nt,
 		     hd_match_fn *fn, void *ctx)
 {
 	const unsigned char *text = (const unsigned char *)nt->text;
-	const uint8_t *cls = m->cls;
-	const uint32_t *delta = m->delta;
 	uint32_t limit = m->ndense * m->width;
-	uint32_t code = 0, v;	/* root */
+	uint32_t code = 0;	/* root */
+	size_t i = 0, n = nt->len;
 
 	if (!m->built || m->npats == 0)
 		return;
-	for (size_t i = 0; i < nt->len; i++) {
-		uint32_t c = cls[text[i]];
+	while (i < n) {
+		bool out;
 
-		/* A byte in no pattern (class 0) always leads back to the root:
-		   column 0 of every dense row is the root, so only the sparse
-		   states need the test. */
-		if (code < limit)
-			v = delta[code + c];
-		else
-			v = c != 0 ? scan_sparse_goto(m, code, c) : 0;
-		code = v & STATE_MASK;
-		if ((v & OUT_BIT) &&
-		    !matcher_report(m, nt, code_state(m, code), i + 1, fn, ctx))
+		if (code < limit) {
+			i = scan_dense(m->cls, m->delta, limit, text, i, n, &code, &out);
+		} else {
+			/* A byte in no pattern (class 0) leads back to the root. */
+			uint32_t c = m->cls[text[i++]];
+			uint32_t v = c != 0 ? scan_sparse_goto(m, code, c) : 0;
+
+			code = v & STATE_MASK;
+			out = (v & OUT_BIT) != 0;
+		}
+		if (out && !matcher_report(m, nt, code_state(m, code), i, fn, ctx))
 			return;
 	}
 }
