@@ -13,7 +13,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +32,7 @@
 struct yarena_chunk {
 	struct yarena_chunk *next;
 	size_t used, size;
-	max_align_t data[];
+	void *data[];		/* pointer-aligned: nodes hold nothing wider */
 };
 
 struct hd_yarena {
@@ -47,7 +46,7 @@ static void *yarena_alloc(struct hd_yarena *a, size_t n)
 	struct yarena_chunk *c = a->head;
 	void *p;
 
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	n = (n + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
 	if (c == NULL || c->size - c->used < n) {
 		size_t size = a->next_size;
 

@@ -21,8 +21,8 @@ enum hd_ynode_type { HD_Y_SCALAR, HD_Y_SEQ, HD_Y_MAP };
 struct hd_ynode {
 	enum hd_ynode_type type;
 	int line, column;		/* 1-based, where the node starts */
-	char *scalar;			/* HD_Y_SCALAR: the text */
 	bool plain;			/* scalar was unquoted */
+	char *scalar;			/* HD_Y_SCALAR: the text */
 	struct hd_ynode **keys;		/* HD_Y_MAP: key nodes (scalars) */
 	struct hd_ynode **items;	/* HD_Y_SEQ: items; HD_Y_MAP: values */
 	size_t n;
