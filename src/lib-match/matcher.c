@@ -421,13 +421,15 @@ static __attribute__((noinline)) size_t scan_dense(const uint8_t *cls, const uin
 		/* Column 0 (a byte in no pattern) of every dense row is the root. */
 		uint32_t v = delta[code + cls[text[i++]]];
 
-		code = v & STATE_MASK;
-		if (v & OUT_BIT) {
-			*out_r = true;
+		/* One test for both ways out: a code with OUT_BIT is above every
+		   dense code, and so is a sparse one. The mask stays off the
+		   byte-to-byte dependency chain. */
+		if (v >= limit) {
+			code = v & STATE_MASK;
+			*out_r = (v & OUT_BIT) != 0;
 			break;
 		}
-		if (code >= limit)
-			break;
+		code = v;
 	}
 	*code_io = code;
 	return i;
