@@ -400,19 +400,38 @@ static void norm_emit(struct normbuf *nb, const utf8proc_int32_t *out, size_t no
 
 /*
  * The result of a cluster that is one code point depends on that code point
- * alone, so one call keeps the last results in a small direct-mapped cache:
- * text in a non-Latin script repeats few code points, and each then costs a
- * lookup instead of utf8proc's decomposition and composition. Results longer
- * than NORM_CACHE_OUT are not cached. Local to one call (no shared state).
+ * alone, so one call keeps the last results in a small direct-mapped cache,
+ * already encoded: text in a non-Latin script repeats few code points, and
+ * each then costs a lookup and a copy instead of utf8proc's decomposition,
+ * composition and encoding. A 0 byte in a result stands for white space (a
+ * result never holds U+0000: it is a control character, i.e. white space).
+ * Results longer than NORM_CACHE_BYTES are not cached. Local to one call
+ * (no shared state).
  */
 #define NORM_CACHE_SIZE 256	/* power of two */
-#define NORM_CACHE_OUT 6
+#define NORM_CACHE_BYTES 27
 
 struct norm_cache_entry {
 	utf8proc_int32_t cp;	/* -1: empty */
-	uint8_t nout;
-	utf8proc_int32_t out[NORM_CACHE_OUT];
+	uint8_t nbytes;
+	char bytes[NORM_CACHE_BYTES];
 };
+
+/* Append a cached result, all from input offset off. */
+static void norm_emit_cached(struct normbuf *nb, const struct norm_cache_entry *e, size_t off)
+{
+	normbuf_reserve(nb, (size_t)e->nbytes + 1);
+	for (size_t k = 0; k < e->nbytes; k++) {
+		if (e->bytes[k] == 0) {
+			normbuf_space(nb, off);
+			continue;
+		}
+		normbuf_flush_space(nb);
+		nb->text[nb->len] = e->bytes[k];
+		nb->orig[nb->len] = off;
+		nb->len++;
+	}
+}
 
 /* Normalise and append one cluster, through the cache when it is one code point. */
 static void norm_cluster(struct normbuf *nb, struct norm_cache_entry *cache,
@@ -423,17 +442,35 @@ static void norm_cluster(struct normbuf *nb, struct norm_cache_entry *cache,
 
 	if (cache != NULL && ncps == 1) {
 		struct norm_cache_entry *e = &cache[(uint32_t)cps[0] & (NORM_CACHE_SIZE - 1)];
+		size_t nb_bytes = 0;
+		bool fits = true;
 
 		if (e->cp == cps[0]) {
-			norm_emit(nb, e->out, e->nout, off);
+			norm_emit_cached(nb, e, off);
 			return;
 		}
 		nout = norm_cluster_cps(cps, 1, out);
-		if (nout <= NORM_CACHE_OUT) {
-			e->cp = cps[0];
-			e->nout = (uint8_t)nout;
-			memcpy(e->out, out, nout * sizeof(*out));
+		for (size_t k = 0; k < nout && fits; k++) {
+			utf8proc_uint8_t enc[4];
+			utf8proc_ssize_t n = out[k] == NORM_SPACE ? 1 : utf8proc_encode_char(out[k], enc);
+
+			if (nb_bytes + (size_t)n > NORM_CACHE_BYTES) {
+				fits = false;
+				break;
+			}
+			if (out[k] == NORM_SPACE)
+				e->bytes[nb_bytes] = 0;
+			else
+				memcpy(e->bytes + nb_bytes, enc, (size_t)n);
+			nb_bytes += (size_t)n;
 		}
+		if (fits) {
+			e->cp = cps[0];
+			e->nbytes = (uint8_t)nb_bytes;
+			norm_emit_cached(nb, e, off);
+			return;
+		}
+		e->cp = -1;	/* the bytes were overwritten */
 	} else {
 		nout = norm_cluster_cps(cps, ncps, out);
 	}
@@ -449,6 +486,8 @@ static struct hd_normtext *norm_text(const char *s, size_t len, bool general_onl
 	struct norm_cache_entry cache[NORM_CACHE_SIZE];
 	bool cache_ready = false;	/* emptied at the first cluster: ASCII text never pays */
 	size_t i = 0;
+	size_t next_at = 0, next_len = 0;	/* a code point decoded ahead */
+	utf8proc_int32_t next_cp = 0;
 
 	nb.cap = len + 16;
 	nb.text = xmalloc(nb.cap);
@@ -503,15 +542,27 @@ static struct hd_normtext *norm_text(const char *s, size_t len, bool general_onl
 			}
 		}
 
-		/* Slow path: a base code point and the combining marks after it. */
-		j = i + decode_cp(s + i, len - i, &cps[0]);
+		/* Slow path: a base code point and the combining marks after it.
+		   The code point that ended the previous cluster was decoded
+		   already: it is this one's base. */
+		if (next_at == i && next_len > 0) {
+			cps[0] = next_cp;
+			j = i + next_len;
+		} else {
+			j = i + decode_cp(s + i, len - i, &cps[0]);
+		}
+		next_len = 0;
 		ncps = 1;
 		while (j < len && ncps < HD_NORM_MAX_CLUSTER && (unsigned char)s[j] >= 0x80) {
 			utf8proc_int32_t cp;
 			size_t k = decode_cp(s + j, len - j, &cp);
 
-			if (utf8proc_get_property(cp)->combining_class == 0)
+			if (utf8proc_get_property(cp)->combining_class == 0) {
+				next_at = j;
+				next_cp = cp;
+				next_len = k;
 				break;
+			}
 			cps[ncps++] = cp;
 			j += k;
 		}
