@@ -286,10 +286,13 @@ enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i
 		return QC_NONE;
 	colon = qa_colon_end(s, len);
 	if (!colon) {
-		size_t fl = quote_fold(s, len, fold, sizeof(fold)), b = fl;
-		while (b > 0 && qa_wordch((unsigned char)fold[b - 1]))
+		/* Only the last word is folded: folding keeps lengths and which
+		   bytes are word bytes, and most lines end in no verb at all. */
+		size_t b = len, fl;
+		while (b > 0 && qa_wordch((unsigned char)s[b - 1]))
 			b--;
-		wrote_end = b < fl && quote_words_wrote(fold + b, fl - b);
+		fl = quote_fold(s + b, len - b, fold, sizeof(fold));
+		wrote_end = fl > 0 && quote_words_wrote(fold, fl);
 		if (!wrote_end)
 			return QC_NONE;
 	}
