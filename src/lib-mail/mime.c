@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <gmime/gmime.h>
 
@@ -54,13 +56,14 @@ void hd_mime_init(void)
 	pthread_once(&mime_once, mime_init_once);
 }
 
-/* Bytes of a part's content after transfer decoding. */
+/* Bytes of a part's content after transfer decoding, malloc'd, with room
+   for a NUL after them. The decoded bytes are taken from GMime's buffer,
+   not copied (GLib allocates with malloc since 2.46, so free() is right). */
 static char *mime_part_bytes(GMimePart *part, size_t *len_r)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(part);
 	GMimeStream *mem;
 	GByteArray *ba;
-	char *out;
 
 	*len_r = 0;
 	if (dw == NULL)
@@ -68,13 +71,11 @@ static char *mime_part_bytes(GMimePart *part, size_t *len_r)
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	out = xmalloc(ba->len + 1);
-	if (ba->len > 0)
-		memcpy(out, ba->data, ba->len);
-	out[ba->len] = '\0';
-	*len_r = ba->len;
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_object_unref(mem);
-	return out;
+	*len_r = ba->len;
+	g_byte_array_append(ba, (const guint8 *)"", 1);
+	return (char *)g_byte_array_free(ba, FALSE);
 }
 
 static void mime_split_part(struct hd_textpart *tp, const struct hd_quote_thread *thread);
@@ -152,7 +153,6 @@ static void mime_text_leaf(struct mime_ctx *ctx, GMimeObject *obj, bool html, in
 	char *raw = mime_part_bytes(GMIME_PART(obj), &rawlen);
 	char *text = mime_to_utf8(ctx, raw, rawlen,
 				  g_mime_object_get_content_type_parameter(obj, "charset"));
-	free(raw);
 	mime_normalise_newlines(text);
 	if (html) {
 		size_t hlen = strlen(text);
@@ -437,7 +437,6 @@ static void mime_fallback(struct mime_ctx *ctx, const char *data, size_t len)
 		memcpy(body, p, (size_t)(end - p));
 		body[end - p] = '\0';
 		char *text = mime_to_utf8(ctx, body, (size_t)(end - p), NULL);
-		free(body);
 		mime_normalise_newlines(text);
 		mime_add_part(ctx, "text/plain", text, false, NULL, 0, -1, false);
 	}
@@ -554,8 +553,20 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	g_mime_parser_options_set_warning_callback(ctx.opts, mime_parser_warning, &ctx);
 
 	GMimeMessage *gm = NULL;
+	GByteArray *borrowed = NULL;
 	if (len > 0) {
-		GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
+		/* GMime reads the caller's bytes in place: the array borrows
+		   them (the stream does not own it, nothing writes to it) and
+		   gives them back below, once GMime's objects, whose parts
+		   read from this stream, are gone. */
+		GMimeStream *stream;
+		if (len <= G_MAXUINT) {
+			borrowed = g_byte_array_new_take((guint8 *)data, len);
+			stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+			g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+		} else {
+			stream = g_mime_stream_mem_new_with_buffer(data, len);
+		}
 		GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 		g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 		gm = g_mime_parser_construct_message(parser, ctx.opts);
@@ -566,7 +577,10 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 		mime_headers(&ctx, gm);
 		mime_walk(&ctx, g_mime_message_get_mime_part(gm));
 		g_object_unref(gm);
-	} else if (len > 0) {
+	}
+	if (borrowed != NULL)
+		(void)g_byte_array_free(borrowed, FALSE);	/* the bytes stay the caller's */
+	if (gm == NULL && len > 0) {
 		mime_note(&ctx, MN_FALLBACK, false,
 			  "no MIME message could be read; headers were read directly");
 		mime_fallback(&ctx, data, len);
@@ -578,12 +592,14 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	return m;
 }
 
-/* Public entry: see mime.h. Reads from offset 0, or sequentially when the
-   descriptor cannot seek (a pipe). */
+/* Public entry: see mime.h. A regular file is mapped and parsed in place
+   (no copy of a spooled message on the heap); anything else is read from
+   offset 0, or sequentially when the descriptor cannot seek (a pipe). */
 struct hd_message *hd_message_parse_fd(int fd, const struct hd_limits *lim)
 {
 	struct hd_limits l;
 	struct strbuf sb;
+	struct stat st;
 	size_t want;
 	bool seekable = true, failed = false;
 	int err = 0;
@@ -593,6 +609,18 @@ struct hd_message *hd_message_parse_fd(int fd, const struct hd_limits *lim)
 	else
 		hd_limits_init(&l);
 	want = l.message_bytes + 1;	/* one more byte tells that it was larger */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size <= SIZE_MAX) {
+		size_t maplen = (size_t)st.st_size < want ? (size_t)st.st_size : want;
+		void *map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (map != MAP_FAILED) {
+			(void)madvise(map, maplen, MADV_SEQUENTIAL);
+			struct hd_message *m = hd_message_parse(map, maplen, &l);
+			munmap(map, maplen);
+			return m;
+		}
+	}
 	sb_init(&sb);
 	while (sb.len < want) {
 		char buf[HD_MIME_READ_CHUNK];
