@@ -92,7 +92,7 @@ static char *mime_from_cp1252(const char *in, size_t len)
 }
 
 /* Is s[0..len) all ASCII? Eight bytes at a time. */
-static bool mime_is_ascii(const char *s, size_t len)
+bool mime_is_ascii(const char *s, size_t len)
 {
 	const uint64_t high = 0x8080808080808080ull;
 	uint64_t acc = 0, w;

