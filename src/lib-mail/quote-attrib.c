@@ -178,11 +178,21 @@ enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r)
 			return QK_ORIGINAL;
 		return trail >= 2 ? QK_DASHTITLE : QK_TEXT;
 	}
-	fl = quote_fold(s, len, fold, sizeof(fold));
-	if (fl <= HD_QUOTE_MOBILE_MAX && quote_words_mobile_sig(fold, fl))
-		return QK_SIG;		/* what follows is history or signature */
-	if (fl > 0 && fold[fl - 1] == ':' && quote_words_title(fold, fl - 1))
-		return QK_ORIGINAL;	/* "Begin forwarded message:" */
+	/* Folding keeps lengths (len <= HD_QUOTE_LINE_MAX fits the buffer) and
+	   ASCII punctuation: only the bytes a test reads are folded, the
+	   first HD_QUOTE_MOBILE_PREFIX for a phone signature, the whole line
+	   only when it ends in ':'. */
+	if (len <= HD_QUOTE_MOBILE_MAX) {
+		fl = quote_fold(s, len < HD_QUOTE_MOBILE_PREFIX ? len : HD_QUOTE_MOBILE_PREFIX,
+				fold, sizeof(fold));
+		if (quote_words_mobile_sig(fold, fl))
+			return QK_SIG;	/* what follows is history or signature */
+	}
+	if (s[len - 1] == ':') {
+		fl = quote_fold(s, len, fold, sizeof(fold));
+		if (quote_words_title(fold, fl - 1))
+			return QK_ORIGINAL;	/* "Begin forwarded message:" */
+	}
 	if (quote_header_name(s, len, &name, &nl)) {
 		fl = quote_fold(name, nl, fold, sizeof(fold));
 		*hdr_r = quote_words_header(fold, fl);
