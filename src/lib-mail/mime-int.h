@@ -47,6 +47,8 @@ struct mime_ctx {
 void mime_note(struct mime_ctx *ctx, unsigned id, bool truncated, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 size_t mime_utf8_cut(const char *s, size_t len, size_t max);
+bool mime_is_ascii(const char *s, size_t len);
+bool mime_utf8_valid(const char *s, size_t len);
 char *mime_make_valid(const char *in, size_t len, bool *bad_r);
 char *mime_to_utf8(struct mime_ctx *ctx, char *in, size_t len, const char *charset);
 void mime_normalise_newlines(char *s);

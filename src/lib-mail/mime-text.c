@@ -91,13 +91,35 @@ static char *mime_from_cp1252(const char *in, size_t len)
 	return sb.s;
 }
 
+/* Is s[0..len) all ASCII? Eight bytes at a time. */
+bool mime_is_ascii(const char *s, size_t len)
+{
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t acc = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < len; i++)
+		acc |= (unsigned char)s[i];
+	return (acc & high) == 0;
+}
+
+/* Is s[0..len) valid UTF-8 without NUL bytes? ASCII is checked first. */
+bool mime_utf8_valid(const char *s, size_t len)
+{
+	if (mime_is_ascii(s, len))
+		return memchr(s, '\0', len) == NULL;
+	return g_utf8_validate(s, (gssize)len, NULL);
+}
+
 /* Copy valid UTF-8, replacing invalid bytes with U+FFFD; *bad_r when any was. */
 char *mime_make_valid(const char *in, size_t len, bool *bad_r)
 {
-	const char *end;
-
 	*bad_r = false;
-	if (g_utf8_validate(in, (gssize)len, &end))
+	if (mime_utf8_valid(in, len))
 		return xstrndup(in, len);
 	*bad_r = true;
 	gchar *v = g_utf8_make_valid(in, (gssize)len);
@@ -109,9 +131,13 @@ char *mime_make_valid(const char *in, size_t len, bool *bad_r)
 /* Remove NUL bytes in place; returns the new length. */
 static size_t mime_drop_nul(char *s, size_t len)
 {
-	size_t w = 0;
+	const char *z = memchr(s, '\0', len);
+	size_t w;
 
-	for (size_t r = 0; r < len; r++)
+	if (z == NULL)
+		return len;
+	w = (size_t)(z - s);
+	for (size_t r = w; r < len; r++)
 		if (s[r] != '\0')
 			s[w++] = s[r];
 	if (w < len)
@@ -181,8 +207,25 @@ static bool mime_charset_wide(const char *cs)
 	       strncasecmp(cs, "utf32", 5) == 0;
 }
 
+/* Charsets that read every ASCII byte as ASCII: text in them that is all
+   ASCII needs no conversion. */
+static bool mime_charset_ascii_superset(const char *cs)
+{
+	return strncasecmp(cs, "iso-8859-", 9) == 0 || strncasecmp(cs, "windows-125", 11) == 0 ||
+	       strncasecmp(cs, "cp125", 5) == 0;
+}
+
+/* in[0..len) as a C string: in itself, NUL-terminated (in has room for it). */
+static char *mime_take(char *in, size_t len)
+{
+	in[len] = '\0';
+	return in;
+}
+
 /* Decode bytes in the declared charset to UTF-8; never fails. NUL bytes are
-   dropped (the text is a C string). in is modified. */
+   dropped (the text is a C string). Consumes in (len + 1 bytes, malloc'd):
+   text that is already valid UTF-8 is returned in place, without a copy;
+   otherwise in is freed and the converted text returned. */
 char *mime_to_utf8(struct mime_ctx *ctx, char *in, size_t len, const char *charset)
 {
 	char label[HD_MIME_CHARSET_NAME_MAX + 1];
@@ -194,14 +237,21 @@ char *mime_to_utf8(struct mime_ctx *ctx, char *in, size_t len, const char *chars
 
 	if (charset == NULL || *charset == '\0' || strcasecmp(charset, "us-ascii") == 0 ||
 	    strcasecmp(charset, "ascii") == 0) {
-		if (g_utf8_validate(in, (gssize)len, NULL))
-			return xstrndup(in, len);
+		if (mime_utf8_valid(in, len))
+			return mime_take(in, len);
 		mime_note(ctx, MN_UNDECLARED_8BIT, false,
 			  "8-bit text without a charset read as windows-1252");
-		return mime_from_cp1252(in, len);
+		out = mime_from_cp1252(in, len);
+		free(in);
+		return out;
 	}
 	if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) {
+		if (mime_utf8_valid(in, len))
+			return mime_take(in, len);
 		out = mime_make_valid(in, len, &bad);
+		free(in);
+	} else if (mime_charset_ascii_superset(charset) && mime_is_ascii(in, len)) {
+		return mime_take(in, len);	/* NULs were dropped above */
 	} else {
 		/* GMime maps some placeholder names to the locale charset; they
 		   still mean "unknown" */
@@ -217,10 +267,13 @@ char *mime_to_utf8(struct mime_ctx *ctx, char *in, size_t len, const char *chars
 					  "unknown charset \"%s\" read as UTF-8 or else windows-1252",
 					  label);
 			}
-			if (g_utf8_validate(in, (gssize)len, NULL))
-				return xstrndup(in, len);
-			return mime_from_cp1252(in, len);
+			if (mime_utf8_valid(in, len))
+				return mime_take(in, len);
+			out = mime_from_cp1252(in, len);
+			free(in);
+			return out;
 		}
+		free(in);
 	}
 	if (bad)
 		mime_note(ctx, MN_INVALID_UTF8, false,
@@ -231,15 +284,22 @@ char *mime_to_utf8(struct mime_ctx *ctx, char *in, size_t len, const char *chars
 /* CRLF and lone CR to LF; NUL bytes dropped. In place. */
 void mime_normalise_newlines(char *s)
 {
-	char *w = s;
+	char *w = strchr(s, '\r'), *r = w;
 
-	for (char *r = s; *r != '\0'; r++) {
-		if (*r == '\r') {
-			if (r[1] != '\n')
-				*w++ = '\n';
-			continue;
-		}
-		*w++ = *r;
+	if (w == NULL)
+		return;
+	while (*r != '\0') {	/* here *r is a CR */
+		char *next;
+		size_t n;
+
+		if (r[1] != '\n')
+			*w++ = '\n';
+		r++;
+		next = strchr(r, '\r');
+		n = next != NULL ? (size_t)(next - r) : strlen(r);
+		memmove(w, r, n);
+		w += n;
+		r += n;
 	}
 	*w = '\0';
 }

@@ -178,11 +178,21 @@ enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r)
 			return QK_ORIGINAL;
 		return trail >= 2 ? QK_DASHTITLE : QK_TEXT;
 	}
-	fl = quote_fold(s, len, fold, sizeof(fold));
-	if (fl <= HD_QUOTE_MOBILE_MAX && quote_words_mobile_sig(fold, fl))
-		return QK_SIG;		/* what follows is history or signature */
-	if (fl > 0 && fold[fl - 1] == ':' && quote_words_title(fold, fl - 1))
-		return QK_ORIGINAL;	/* "Begin forwarded message:" */
+	/* Folding keeps lengths (len <= HD_QUOTE_LINE_MAX fits the buffer) and
+	   ASCII punctuation: only the bytes a test reads are folded, the
+	   first HD_QUOTE_MOBILE_PREFIX for a phone signature, the whole line
+	   only when it ends in ':'. */
+	if (len <= HD_QUOTE_MOBILE_MAX) {
+		fl = quote_fold(s, len < HD_QUOTE_MOBILE_PREFIX ? len : HD_QUOTE_MOBILE_PREFIX,
+				fold, sizeof(fold));
+		if (quote_words_mobile_sig(fold, fl))
+			return QK_SIG;	/* what follows is history or signature */
+	}
+	if (s[len - 1] == ':') {
+		fl = quote_fold(s, len, fold, sizeof(fold));
+		if (quote_words_title(fold, fl - 1))
+			return QK_ORIGINAL;	/* "Begin forwarded message:" */
+	}
 	if (quote_header_name(s, len, &name, &nl)) {
 		fl = quote_fold(name, nl, fold, sizeof(fold));
 		*hdr_r = quote_words_header(fold, fl);
@@ -286,10 +296,13 @@ enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i
 		return QC_NONE;
 	colon = qa_colon_end(s, len);
 	if (!colon) {
-		size_t fl = quote_fold(s, len, fold, sizeof(fold)), b = fl;
-		while (b > 0 && qa_wordch((unsigned char)fold[b - 1]))
+		/* Only the last word is folded: folding keeps lengths and which
+		   bytes are word bytes, and most lines end in no verb at all. */
+		size_t b = len, fl;
+		while (b > 0 && qa_wordch((unsigned char)s[b - 1]))
 			b--;
-		wrote_end = b < fl && quote_words_wrote(fold + b, fl - b);
+		fl = quote_fold(s + b, len - b, fold, sizeof(fold));
+		wrote_end = fl > 0 && quote_words_wrote(fold, fl);
 		if (!wrote_end)
 			return QC_NONE;
 	}

@@ -18,6 +18,7 @@
 #define HD_QUOTE_HDR_WINDOW	8	/* lines of a header block looked at */
 #define HD_QUOTE_SEP_MIN	5	/* "_____" / "-----" separator length */
 #define HD_QUOTE_MOBILE_MAX	80	/* bytes of a "Sent from my phone" line */
+#define HD_QUOTE_MOBILE_PREFIX	64	/* bytes compared: longer than any in quote-words.c */
 
 /* What a line is, before any decision. */
 enum quote_kind {

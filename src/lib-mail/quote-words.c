@@ -160,11 +160,14 @@ static bool qw_wordch(unsigned char c)
 	       (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* Is s[0..len) exactly one of the words? */
+/* Is s[0..len) exactly one of the words? (The first byte is compared
+   first: most words of a line start with none of the list's.) */
 static bool qw_in(const char *s, size_t len, const char *const *list, size_t n)
 {
+	if (len == 0)
+		return false;
 	for (size_t i = 0; i < n; i++)
-		if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
+		if (list[i][0] == s[0] && strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
 			return true;
 	return false;
 }
@@ -181,11 +184,19 @@ bool quote_words_wrote(const char *folded, size_t len)
 		if (i > b && qw_in(folded + b, i - b, qw_wrote, NELEM(qw_wrote)))
 			return true;
 	}
+	/* Every CJK verb starts with a byte >= 0x80: an ASCII line has none,
+	   and elsewhere only the places of its first byte are compared. */
 	for (size_t k = 0; k < NELEM(qw_wrote_cjk); k++) {
-		size_t wl = strlen(qw_wrote_cjk[k]);
-		for (size_t i = 0; i + wl <= len; i++)
-			if (memcmp(folded + i, qw_wrote_cjk[k], wl) == 0)
+		const char *w = qw_wrote_cjk[k];
+		size_t wl = strlen(w);
+		const char *p = folded, *end = folded + len;
+
+		while (wl <= (size_t)(end - p) &&
+		       (p = memchr(p, w[0], (size_t)(end - p) - wl + 1)) != NULL) {
+			if (memcmp(p, w, wl) == 0)
 				return true;
+			p++;
+		}
 	}
 	return false;
 }
@@ -199,7 +210,11 @@ bool quote_words_title(const char *folded, size_t len)
 /* Does s[0..len) start with one of the words? */
 static bool qw_starts(const char *s, size_t len, const char *const *list, size_t n)
 {
+	if (len == 0)
+		return false;
 	for (size_t i = 0; i < n; i++) {
+		if (list[i][0] != s[0])
+			continue;
 		size_t wl = strlen(list[i]);
 		if (len >= wl && memcmp(s, list[i], wl) == 0)
 			return true;

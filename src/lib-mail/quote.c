@@ -58,7 +58,29 @@ static size_t quote_line_hash(const char *s, size_t len, uint32_t *hash_r)
 		s++;
 		len--;
 	}
-	for (size_t off = 0; off < len;) {
+	/* An all-ASCII line (most are) needs no folding buffer: there
+	   quote_fold only lower-cases. Other lines are folded as before, in
+	   the same chunks, so every hash stays what the store holds. */
+	size_t ascii = 0;
+	while (ascii < len && (unsigned char)s[ascii] < 0x80)
+		ascii++;
+	for (size_t i = 0; ascii == len && i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 32);
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+			space = out > 0;
+			continue;
+		}
+		if (space) {
+			h = (h ^ ' ') * 0x100000001b3ULL;
+			out++;
+			space = false;
+		}
+		h = (h ^ c) * 0x100000001b3ULL;
+		out++;
+	}
+	for (size_t off = ascii == len ? len : 0; off < len;) {
 		size_t fl = quote_fold(s + off, len - off, fold, sizeof(fold));
 		for (size_t i = 0; i < fl; i++) {
 			unsigned char c = (unsigned char)fold[i];

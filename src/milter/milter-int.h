@@ -78,6 +78,7 @@ struct msg {
 	int spool_fd;			/* >= 0 once spooled */
 	size_t stored;			/* bytes kept (memory or spool) */
 	bool truncated;			/* stopped at limits.message_bytes */
+	bool headers_done;		/* the blank line after the headers is kept */
 	char *failure;			/* internal failure to report at EOM */
 };
 

@@ -48,10 +48,14 @@ static void milter_log_sink(enum log_level level, const char *msg)
 	if (!g_foreground) {
 		syslog((int)level, "%s", msg);
 	} else {
+		/* the foreground daemon never forks: its pid is asked once */
+		static _Atomic long pid;
 		char ts[32];
 
+		if (pid == 0)
+			pid = (long)getpid();
 		time_format_utc(time(NULL), ts);
-		fprintf(stderr, "%s %s[%ld]: %s: %s\n", ts, HD_MILTER_NAME, (long)getpid(),
+		fprintf(stderr, "%s %s[%ld]: %s: %s\n", ts, HD_MILTER_NAME, (long)pid,
 			(unsigned)level < 8 ? names[level] : "", msg);
 	}
 }
