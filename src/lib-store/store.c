@@ -284,13 +284,37 @@ int hd_store_tx_leave(struct hd_store *s, bool own, int ret, char **error_r)
 /* ------------------------------------------------------------------ */
 /* Records and the hash chain. */
 
+/* Append the decimal digits of v (the canonical text's numbers; no
+   printf: this runs for every record). */
+static void canon_num(struct strbuf *sb, long long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	sb_append(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 /* Append "name=len:value\n" (or "name=-\n" for NULL) to the canonical text. */
 static void canon_field(struct strbuf *sb, const char *name, const char *value)
 {
-	if (value == NULL)
-		sb_printf(sb, "%s=-\n", name);
-	else
-		sb_printf(sb, "%s=%zu:%s\n", name, strlen(value), value);
+	size_t len;
+
+	sb_puts(sb, name);
+	if (value == NULL) {
+		sb_append(sb, "=-\n", 3);
+		return;
+	}
+	len = strlen(value);
+	sb_putc(sb, '=');
+	canon_num(sb, (long long)len);
+	sb_putc(sb, ':');
+	sb_append(sb, value, len);
+	sb_putc(sb, '\n');
 }
 
 /* The text a record's hash covers: every field, length-prefixed, and prev_hash. */
@@ -299,7 +323,11 @@ char *hd_store_record_canonical(long long seq, const struct hd_record *r, const 
 	struct strbuf sb;
 
 	sb_init(&sb);
-	sb_printf(&sb, "hd-audit-record-v1\nseq=%lld\nat=%lld\n", seq, (long long)r->at);
+	sb_puts(&sb, "hd-audit-record-v1\nseq=");
+	canon_num(&sb, seq);
+	sb_puts(&sb, "\nat=");
+	canon_num(&sb, (long long)r->at);
+	sb_putc(&sb, '\n');
 	canon_field(&sb, "kind", r->kind);
 	canon_field(&sb, "queue_id", r->queue_id);
 	canon_field(&sb, "message_id", r->message_id);
