@@ -381,6 +381,23 @@ static int sqlite_query(void *conn, const char *sql, const struct hd_sql_param *
 	return ret;
 }
 
+/* Run BEGIN or COMMIT from the statement cache (sqlite3_exec would parse
+   it again on every message); SQLite's result code. */
+static int sqlite_control(struct sqlite_conn *c, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *err = NULL;
+	int rc;
+
+	if (sqlite_stmt_get(c, sql, &st, &err) != HD_STORE_OK) {
+		free(err);
+		return sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* BEGIN IMMEDIATE for writers (takes the write lock now), BEGIN otherwise. */
 static int sqlite_begin(void *conn, bool write, char **error_r)
 {
@@ -392,7 +409,7 @@ static int sqlite_begin(void *conn, bool write, char **error_r)
 		*error_r = sqlite_error(c, SQLITE_BUSY, "begin");
 		return HD_STORE_ERROR;
 	}
-	rc = sqlite3_exec(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+	rc = sqlite_control(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
 	if (rc != SQLITE_OK) {
 		if (write && c->wal != NULL)
 			hd_groupsync_writer_leave(c->wal);
@@ -407,7 +424,7 @@ static int sqlite_begin(void *conn, bool write, char **error_r)
 static int sqlite_commit(void *conn, char **error_r)
 {
 	struct sqlite_conn *c = conn;
-	int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	int rc = sqlite_control(c, "COMMIT");
 	bool wrote = c->writing;
 
 	if (rc != SQLITE_OK) {
