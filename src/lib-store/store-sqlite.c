@@ -152,6 +152,8 @@ static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt 
 
 /* Rows after which a store without planner statistics gets them. */
 #define HD_SQLITE_ANALYZE_MIN_ROWS 1000
+/* Rows of each index that ANALYZE samples (PRAGMA analysis_limit). */
+#define HD_SQLITE_ANALYZE_LIMIT 2000
 /* One integer from a query; false when it fails or returns no row. */
 static bool sqlite_int(sqlite3 *db, const char *sql, long long *v_r)
 {
@@ -168,20 +170,24 @@ static bool sqlite_int(sqlite3 *db, const char *sql, long long *v_r)
 	return ok;
 }
 
-/* Give a store without planner statistics an ANALYZE once it has grown a
-   little (cheap then), so audits with several filters pick the narrowest
-   index. The proportions it records stay valid as the store grows; it is
-   never re-run on a big store, where it would hold the write lock. */
+/* Give a store without planner statistics for its records an ANALYZE once
+   it has grown a little, so audits with several filters pick the narrowest
+   index. The proportions it records stay valid as the store grows. Schema
+   6 rebuilt the tables, which dropped their statistics: a big store gets
+   them again at its next open, and analysis_limit keeps that to a sample of
+   each index (milliseconds, not a scan holding the write lock). */
 static void sqlite_analyze_once(struct sqlite_conn *c)
 {
 	long long n;
 
-	if (sqlite_int(c->db, "SELECT count(*) FROM sqlite_stat1", &n))
+	if (sqlite_int(c->db, "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'records'", &n) &&
+	    n > 0)
 		return;		/* statistics exist */
 	if (!sqlite_int(c->db, "SELECT max(seq) FROM records", &n) ||
 	    n < HD_SQLITE_ANALYZE_MIN_ROWS)
 		return;
-	if (sqlite3_exec(c->db, "ANALYZE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(c->db, "PRAGMA analysis_limit = " HD_SQLITE_STR(HD_SQLITE_ANALYZE_LIMIT)
+			 "; ANALYZE", NULL, NULL, NULL) != SQLITE_OK)
 		log_debug("sqlite: ANALYZE of %s skipped: %s", c->path, sqlite3_errmsg(c->db));
 }
 
