@@ -450,6 +450,37 @@ START_TEST(test_migrate_v5)
 }
 END_TEST
 
+/* A store of 1000 records gets planner statistics at its next open, and
+   gets them again when they are gone for its records (schema 6 rebuilt
+   the tables, which drops their statistics but not sqlite_stat1). */
+START_TEST(test_sqlite_analyze)
+{
+	char *uri = fresh_uri(0), *error = NULL;
+	const char *path = uri + strlen("sqlite:");
+	const char *stats = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'";
+	const char *records = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'records'";
+	struct hd_store *s = open_ok(uri);
+
+	ck_assert_int_eq(hd_store_begin(s, &error), HD_STORE_OK);
+	for (int k = 0; k < 1000; k++) {
+		struct hd_record r = rec(1000 + k, k % 3 ? "inbound" : "tone", "T-1", "billing",
+					 NULL, NULL);
+		append_ok(s, &r);
+	}
+	ck_assert_int_eq(hd_store_commit(s, &error), HD_STORE_OK);
+	hd_store_deinit(&s);
+	ck_assert_int_eq(sqlite_raw_int(path, stats), 0);
+	s = open_ok(uri);
+	hd_store_deinit(&s);
+	ck_assert_int_gt(sqlite_raw_int(path, records), 0);
+	raw_ok(0, uri, "DELETE FROM sqlite_stat1 WHERE tbl = 'records'");
+	s = open_ok(uri);
+	hd_store_deinit(&s);
+	ck_assert_int_gt(sqlite_raw_int(path, records), 0);
+	free(uri);
+}
+END_TEST
+
 /* Thread fingerprints: hashes per ticket, batched, deduplicated, sorted. */
 START_TEST(test_thread_lines)
 {
@@ -1288,6 +1319,7 @@ static Suite *store_suite(void)
 	tcase_add_test(one, test_open_errors);
 	tcase_add_test(one, test_sqlite_locked_message);
 	tcase_add_test(one, test_migrate_v5);
+	tcase_add_test(one, test_sqlite_analyze);
 	if (n_external > 1)
 		tcase_add_loop_test(one, test_pg_reconnect, 1, 2);
 	suite_add_tcase(s, one);
