@@ -5,7 +5,8 @@
  * transaction with the ticket, the message-id link, the thread line hashes,
  * the ticket state and one "inbound" record), MESSAGES times, from WRITERS
  * threads each with its own handle, as the milter's store pool does.
- * Prints messages/s and the group sync's fdatasync calls per message;
+ * Prints messages/s, the CPU (user + system, getrusage) per message and
+ * the group sync's fdatasync calls per message;
  * bench/store/run.sh adds the WAL pages, pwrite and fdatasync counts
  * (strace) and the instructions per message (callgrind, which collects
  * inside bench_message() only). Standalone: not part of make check. It must
@@ -20,6 +21,7 @@
 #include <config.h>
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,16 @@ struct writer {
 	struct hd_store *store;
 	char *error;
 };
+
+/* CPU seconds (user + system) of the process so far. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 /* Wall-clock seconds. */
 static double now(void)
@@ -131,7 +143,7 @@ int main(int argc, char **argv)
 	long long n, first;
 	int nw;
 	size_t nhashes;
-	double t0, t1;
+	double t0, t1, c0, c1;
 	char *error = NULL;
 	int failed = 0;
 
@@ -165,6 +177,7 @@ int main(int argc, char **argv)
 		hd_groupsync_stats(g, &gs);
 	}
 	fprintf(stderr, "bench-inbound: start\n");	/* markers for run-inbound.sh's strace */
+	c0 = cpu_seconds();
 	t0 = now();
 	if (nw == 1) {
 		writer_run(&w[0]);
@@ -175,6 +188,7 @@ int main(int argc, char **argv)
 			pthread_join(w[k].thread, NULL);
 	}
 	t1 = now();
+	c1 = cpu_seconds();
 	fprintf(stderr, "bench-inbound: end\n");
 	for (int k = 0; k < nw; k++) {
 		if (w[k].error != NULL) {
@@ -184,8 +198,8 @@ int main(int argc, char **argv)
 		}
 		hd_store_deinit(&w[k].store);
 	}
-	printf("messages %lld writers %d hashes %zu: %.3f s, %.0f messages/s",
-	       n, nw, nhashes, t1 - t0, (double)n / (t1 - t0));
+	printf("messages %lld writers %d hashes %zu: %.3f s, %.0f messages/s, CPU %.3f ms/message",
+	       n, nw, nhashes, t1 - t0, (double)n / (t1 - t0), (c1 - c0) * 1e3 / (double)n);
 	if (g != NULL) {
 		struct hd_groupsync_stats after;
 

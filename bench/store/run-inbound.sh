@@ -10,6 +10,7 @@
 #   pwrite        every pwrite64 (WAL frame headers and pages, checkpoints)
 #   fdatasync     every fdatasync/fsync, 1 writer and WRITERS writers
 #   instructions  callgrind, inside bench_message() only, 1 writer
+#   CPU           user + system (getrusage) per message, median of ROUNDS
 #   messages/s    wall clock, median of ROUNDS, 1 writer and WRITERS writers
 # Counts are taken between the bench's start and end markers (the last
 # close, which checkpoints the whole WAL, is left out; the automatic
@@ -112,14 +113,14 @@ for r in $(seq 1 "$ROUNDS"); do
 		done
 	done
 done
-med() {	# median messages/s and group-sync fdatasync/message of a wall.* file
-	sed -E 's/.* ([0-9.]+) messages\/s.*= ([0-9.]+) per message/\1 \2/' "$1" | sort -n |
-		awk '{ a[NR] = $1; b[NR] = $2 } END { m = int((NR + 1) / 2); print a[m], b[m] }'
+med() {	# median of field $2 (1 messages/s, 2 CPU ms, 3 group syncs) of a wall.* file
+	sed -E 's/.* ([0-9.]+) messages\/s, CPU ([0-9.]+) ms.*= ([0-9.]+) per message/\1 \2 \3/' "$1" |
+		awk -v f="$2" '{ print $f }' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 for v in base new; do
 	for w in 1 "$W"; do
-		set -- $(med "$dir/wall.$v.$w")
-		eval "rps_${v}_$w=$1 gs_${v}_$w=$2"
+		eval "rps_${v}_$w=$(med "$dir/wall.$v.$w" 1) cpu_${v}_$w=$(med "$dir/wall.$v.$w" 2)"
+		eval "gs_${v}_$w=$(med "$dir/wall.$v.$w" 3)"
 	done
 done
 
@@ -133,6 +134,8 @@ echo "| fdatasync, 1 writer | $fs_base_1 | $fs_new_1 | $(ratio "$fs_base_1" "$fs
 eval "echo \"| fdatasync, $W writers (strace) | \$fs_base_$W | \$fs_new_$W | \$(ratio \$fs_base_$W \$fs_new_$W) |\""
 eval "echo \"| group syncs, $W writers (untraced) | \$gs_base_$W | \$gs_new_$W | \$(ratio \$gs_base_$W \$gs_new_$W) |\""
 echo "| instructions (callgrind) | $ir_base | $ir_new | $(ratio "$ir_base" "$ir_new") |"
+echo "| CPU ms (user+sys), 1 writer | $cpu_base_1 | $cpu_new_1 | $(ratio "$cpu_base_1" "$cpu_new_1") |"
+eval "echo \"| CPU ms (user+sys), $W writers | \$cpu_base_$W | \$cpu_new_$W | \$(ratio \$cpu_base_$W \$cpu_new_$W) |\""
 echo "| messages/s, 1 writer | $rps_base_1 | $rps_new_1 | $(ratio "$rps_base_1" "$rps_new_1") |"
 eval "echo \"| messages/s, $W writers | \$rps_base_$W | \$rps_new_$W | \$(ratio \$rps_base_$W \$rps_new_$W) |\""
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
