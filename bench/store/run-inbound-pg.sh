@@ -15,16 +15,16 @@ inc=${CONFIG_INC:-${BUILD:-$top/build}}
 [ -f "$inc/config.h" ] || { echo "$0: no config.h in $inc (CONFIG_INC=BUILDDIR)" >&2; exit 2; }
 command -v strace >/dev/null || { echo "$0: strace is missing" >&2; exit 2; }
 pkgs="glib-2.0 sqlite3 libpq"
-dir=$(mktemp -d /var/tmp/hd-bench-inbound-pg-XXXXXX)
+work=$(mktemp -d /var/tmp/hd-bench-inbound-pg-XXXXXX)	# not $dir: pg-env.sh uses that name
 . "$top/tests/pg/pg-env.sh"
 pg_env_start || exit 1
-trap 'pg_env_stop "$HD_PG_ENV_DIR"; rm -rf "$dir"' EXIT
+trap 'pg_env_stop "$HD_PG_ENV_DIR"; rm -rf "$work"' EXIT
 
 echo "# $(date -u +%FT%TZ) $(uptime)"
 echo "# base: $base ($(git -C "$top" rev-parse --short "$base")), new: working tree" \
      "($(git -C "$top" rev-parse --short HEAD)$(git -C "$top" diff --quiet HEAD -- src || echo +changes))"
-mkdir -p "$dir/base-src"
-git -C "$top" archive "$base" src/lib src/lib-store | tar -x -C "$dir/base-src"
+mkdir -p "$work/base-src"
+git -C "$top" archive "$base" src/lib src/lib-store | tar -x -C "$work/base-src"
 bindir=$(pg_env_bindir)
 pgdir=$HD_PG_ENV_DIR
 uri_of() {	# the URI of the database named $1
@@ -32,10 +32,10 @@ uri_of() {	# the URI of the database named $1
 }
 for v in base new; do
 	src=$top
-	[ $v = base ] && src=$dir/base-src
+	[ $v = base ] && src=$work/base-src
 	${CC:-gcc} -std=gnu11 ${CFLAGS:--O2 -g} -I"$inc" -I"$src/src/lib" -I"$src/src/lib-store" \
 		$(pkg-config --cflags $pkgs) "$src/src/lib/util.c" "$src"/src/lib-store/*.c \
-		"$top/bench/store/bench-inbound.c" -o "$dir/bench-$v" $(pkg-config --libs $pkgs) -lpthread
+		"$top/bench/store/bench-inbound.c" -o "$work/bench-$v" $(pkg-config --libs $pkgs) -lpthread
 done
 
 # A fresh database for variant $1 with PREFILL messages; prints its URI.
@@ -44,7 +44,7 @@ fresh() {
 	pg_env_as_owner "$bindir/dropdb" --if-exists -h "$pgdir" -p "${HD_PG_ENV_PORT:-5432}" "$db" \
 		>/dev/null 2>&1 || true
 	pg_env_as_owner "$bindir/createdb" -h "$pgdir" -p "${HD_PG_ENV_PORT:-5432}" "$db"
-	"$dir/bench-$1" "$(uri_of "$db")" "$PRE" "$W" "$H" 1 >/dev/null 2>&1
+	"$work/bench-$1" "$(uri_of "$db")" "$PRE" "$W" "$H" 1 >/dev/null 2>&1
 	uri_of "$db"
 }
 first=$((PRE + 100))
@@ -52,11 +52,11 @@ first=$((PRE + 100))
 echo "## round trips per message (strace -f -e trace=sendto,write)"
 for v in base new; do
 	uri=$(fresh $v)
-	strace -f -e trace=sendto,write -o "$dir/strace.log" \
-		"$dir/bench-$v" "$uri" "$N" 1 "$H" "$first" >/dev/null 2>&1
+	strace -f -e trace=sendto,write -o "$work/strace.log" \
+		"$work/bench-$v" "$uri" "$N" 1 "$H" "$first" >/dev/null 2>&1
 	rt=$(awk -v n="$N" '/write\(2,.*bench-inbound: start/ { on = 1; next }
 		/write\(2,.*bench-inbound: end/ { on = 0 } on && /sendto\(/ { k++ }
-		END { printf "%.2f", k / n }' "$dir/strace.log")
+		END { printf "%.2f", k / n }' "$work/strace.log")
 	eval "rt_$v=$rt"
 	echo "$v: $rt"
 done
@@ -65,14 +65,14 @@ for r in $(seq 1 "$ROUNDS"); do
 	for v in base new; do
 		for w in 1 "$W"; do
 			uri=$(fresh $v)
-			"$dir/bench-$v" "$uri" "$N" "$w" "$H" "$first" 2>/dev/null |
-				tee -a "$dir/wall.$v.$w" | sed "s/^/$v round $r: /"
+			"$work/bench-$v" "$uri" "$N" "$w" "$H" "$first" 2>/dev/null |
+				tee -a "$work/wall.$v.$w" | sed "s/^/$v round $r: /"
 		done
 	done
 done
 for v in base new; do
 	for w in 1 "$W"; do
-		m=$(sed -E 's/.* ([0-9.]+) messages\/s.*/\1/' "$dir/wall.$v.$w" | sort -n |
+		m=$(sed -E 's/.* ([0-9.]+) messages\/s.*/\1/' "$work/wall.$v.$w" | sort -n |
 			awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 		eval "rps_${v}_$w=$m"
 	done
