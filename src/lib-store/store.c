@@ -391,15 +391,24 @@ int hd_store_append(struct hd_store *s, const struct hd_record *r, char **error_
 		};
 		struct hd_sql_param ph[] = { p_int(seq), p_text(hash) };
 
-		if (hd_store_run(s, "INSERT INTO records (seq, at, kind, queue_id, message_id, ticket,"
-			" team, priority, agent, rule, action, text, detail, policy_name,"
-			" policy_version, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-			" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-			p, sizeof(p) / sizeof(p[0]), NULL, error_r) != HD_STORE_OK)
+#define HD_STORE_INSERT_RECORD_SQL \
+	"INSERT INTO records (seq, at, kind, queue_id, message_id, ticket," \
+	" team, priority, agent, rule, action, text, detail, policy_name," \
+	" policy_version, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7," \
+	" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+		if (s->vt->dialect == HD_DIALECT_POSTGRESQL) {
+			/* one statement, one round trip: the record and the head */
+			if (hd_store_run(s, "WITH r AS (" HD_STORE_INSERT_RECORD_SQL " RETURNING seq)"
+				" UPDATE meta SET head_seq = (SELECT seq FROM r), head_hash = $17"
+				" WHERE id = 1", p, sizeof(p) / sizeof(p[0]), NULL, error_r)
+			    != HD_STORE_OK)
+				goto out;
+		} else if (hd_store_run(s, HD_STORE_INSERT_RECORD_SQL, p, sizeof(p) / sizeof(p[0]),
+				NULL, error_r) != HD_STORE_OK ||
+			   hd_store_run(s, "UPDATE meta SET head_seq = $1, head_hash = $2 WHERE id = 1",
+				ph, 2, NULL, error_r) != HD_STORE_OK) {
 			goto out;
-		if (hd_store_run(s, "UPDATE meta SET head_seq = $1, head_hash = $2 WHERE id = 1",
-			ph, 2, NULL, error_r) != HD_STORE_OK)
-			goto out;
+		}
 	}
 	ret = HD_STORE_OK;
 out:
