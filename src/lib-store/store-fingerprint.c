@@ -1,8 +1,9 @@
 /*
  * store-fingerprint - the thread_lines table: (ticket, hash) pairs of the
- * customer's normalised line hashes, inserted in fixed-size batches (the same
- * statement every time, so it stays prepared) and read back sorted. It must
- * never store text, and never put a value into SQL text.
+ * customer's normalised line hashes, inserted in batches of 16, 8, 4, 2 and 1
+ * on SQLite (five constant statements, each prepared once per connection),
+ * as one array parameter on PostgreSQL (one round trip), and read back
+ * sorted. It must never store text, and never put a value into SQL text.
  */
 #include <config.h>
 
@@ -13,29 +14,75 @@
 #include "store-int.h"
 #include "util.h"
 
-/* Hashes inserted by one statement: the ticket takes the first parameter. */
-#define HD_STORE_THREAD_BATCH (HD_STORE_PARAMS_MAX - 1)
+/* Hashes inserted by the biggest statement (a power of two); the ticket
+   takes the first parameter. */
+#define HD_STORE_THREAD_BATCH 16
+/* Statements: for 16, 8, 4, 2 and 1 hashes. */
+#define HD_STORE_THREAD_SIZES 5
 
-/* The batch INSERT: "($1, $2), ($1, $3), ...", built once per call. */
-static char *thread_insert_sql(void)
+/* "($1, $2), ($1, $3), ..." up to $17; the statement for k hashes ends
+   where its k-th tuple does. */
+#define THREAD_INSERT "INSERT INTO thread_lines (ticket, hash) VALUES "
+#define THREAD_TUPLES_1 "($1, $2)"
+#define THREAD_TUPLES_2 THREAD_TUPLES_1 ", ($1, $3)"
+#define THREAD_TUPLES_4 THREAD_TUPLES_2 ", ($1, $4), ($1, $5)"
+#define THREAD_TUPLES_8 THREAD_TUPLES_4 ", ($1, $6), ($1, $7), ($1, $8), ($1, $9)"
+#define THREAD_TUPLES_16 THREAD_TUPLES_8 ", ($1, $10), ($1, $11), ($1, $12), ($1, $13)," \
+	" ($1, $14), ($1, $15), ($1, $16), ($1, $17)"
+#define THREAD_CONFLICT " ON CONFLICT (ticket, hash) DO NOTHING"
+
+/* The batch INSERTs, biggest first: constant text, so each is prepared
+   once per connection and found again by address. */
+static const struct {
+	size_t n;
+	const char *sql;
+} thread_insert[HD_STORE_THREAD_SIZES] = {
+	{ 16, THREAD_INSERT THREAD_TUPLES_16 THREAD_CONFLICT },
+	{ 8, THREAD_INSERT THREAD_TUPLES_8 THREAD_CONFLICT },
+	{ 4, THREAD_INSERT THREAD_TUPLES_4 THREAD_CONFLICT },
+	{ 2, THREAD_INSERT THREAD_TUPLES_2 THREAD_CONFLICT },
+	{ 1, THREAD_INSERT THREAD_TUPLES_1 THREAD_CONFLICT },
+};
+
+/* PostgreSQL: every hash of a call in one statement (one round trip), as
+   an array parameter "{1,2,3}". */
+static int thread_add_pg(struct hd_store *s, const char *ticket, const uint32_t *hashes,
+			 size_t n, char **error_r)
 {
-	struct strbuf sb;
+	struct hd_sql_param p[2];
+	struct strbuf a;
+	int rc;
 
-	sb_init(&sb);
-	sb_puts(&sb, "INSERT INTO thread_lines (ticket, hash) VALUES ");
-	for (size_t i = 0; i < HD_STORE_THREAD_BATCH; i++)
-		sb_printf(&sb, "%s($1, $%zu)", i ? ", " : "", i + 2);
-	sb_puts(&sb, " ON CONFLICT (ticket, hash) DO NOTHING");
-	return sb_steal(&sb);
+	sb_init(&a);
+	sb_putc(&a, '{');
+	for (size_t i = 0; i < n; i++) {
+		char buf[12], *d = buf + sizeof(buf);
+		uint32_t v = hashes[i];
+
+		do
+			*--d = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		if (i > 0)
+			sb_putc(&a, ',');
+		sb_append(&a, d, (size_t)(buf + sizeof(buf) - d));
+	}
+	sb_putc(&a, '}');
+	p[0] = p_text(ticket);
+	p[1] = p_text(a.s);
+	rc = hd_store_run(s, "INSERT INTO thread_lines (ticket, hash)"
+			  " SELECT $1, unnest($2::bigint[]) ON CONFLICT (ticket, hash) DO NOTHING",
+			  p, 2, NULL, error_r);
+	sb_free(&a);
+	return rc;
 }
 
-/* Public entry: see store-fingerprint.h. */
+/* Public entry: see store-fingerprint.h. SQLite: batches of 16 hashes, the
+   rest in its binary digits (11 = 8 + 2 + 1), no row inserted twice. */
 int hd_store_thread_add(struct hd_store *s, const char *ticket, const uint32_t *hashes,
 			size_t n, char **error_r)
 {
-	struct hd_sql_param p[HD_STORE_PARAMS_MAX];
-	char *sql;
-	int rc = HD_STORE_OK;
+	struct hd_sql_param p[1 + HD_STORE_THREAD_BATCH];
+	size_t off = 0;
 
 	if (ticket == NULL || *ticket == '\0') {
 		*error_r = xstrdup("thread_add needs a ticket");
@@ -43,18 +90,24 @@ int hd_store_thread_add(struct hd_store *s, const char *ticket, const uint32_t *
 	}
 	if (n == 0)
 		return HD_STORE_OK;
-	sql = thread_insert_sql();
+	if (s->vt->dialect == HD_DIALECT_POSTGRESQL)
+		return thread_add_pg(s, ticket, hashes, n, error_r);
 	p[0] = p_text(ticket);
-	for (size_t off = 0; off < n && rc == HD_STORE_OK; off += HD_STORE_THREAD_BATCH) {
-		/* a short last batch repeats its last hash: DO NOTHING absorbs it */
-		for (size_t i = 0; i < HD_STORE_THREAD_BATCH; i++) {
-			size_t k = off + i < n ? off + i : n - 1;
-			p[i + 1] = p_int(hashes[k]);
+	for (size_t b = 0; b < HD_STORE_THREAD_SIZES; b++) {
+		size_t k = thread_insert[b].n;
+
+		while (n - off >= k) {
+			for (size_t i = 0; i < k; i++)
+				p[i + 1] = p_int(hashes[off + i]);
+			if (hd_store_run(s, thread_insert[b].sql, p, k + 1, NULL, error_r)
+			    != HD_STORE_OK)
+				return HD_STORE_ERROR;
+			off += k;
+			if (b > 0)	/* below 16 each size is needed once at most */
+				break;
 		}
-		rc = hd_store_run(s, sql, p, HD_STORE_PARAMS_MAX, NULL, error_r);
 	}
-	free(sql);
-	return rc;
+	return HD_STORE_OK;
 }
 
 /* Rows of the lookup, collected. */

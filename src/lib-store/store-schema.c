@@ -50,6 +50,33 @@ static char *migration_common_sql(const char *common, enum hd_store_dialect d)
 	return sb_steal(&sb);
 }
 
+/* SQLite triggers that schema version 6 recreates on the rebuilt records
+   table, word for word as versions 1 and 5 created them. */
+#define HD_SQLITE_RECORDS_NO_UPDATE_V1 \
+	"CREATE TRIGGER records_no_update BEFORE UPDATE ON records" \
+	" BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+#define HD_SQLITE_RECORDS_NO_DELETE_V5 \
+	"CREATE TRIGGER records_no_delete BEFORE DELETE ON records" \
+	" WHEN OLD.seq > (SELECT cut_seq FROM meta WHERE id = 1)" \
+	" BEGIN SELECT RAISE(ABORT, 'records are append-only (only records below a" \
+	" retention checkpoint may be removed)'); END;"
+#define HD_SQLITE_META_CUT_FORWARD_V5 \
+	"CREATE TRIGGER meta_cut_forward BEFORE UPDATE OF cut_seq, cut_hash ON meta" \
+	" WHEN NEW.cut_seq <= OLD.cut_seq OR NEW.cut_seq >= OLD.head_seq" \
+	" OR NOT EXISTS (SELECT 1 FROM records WHERE seq > NEW.cut_seq" \
+	"  AND kind = 'checkpoint'" \
+	"  AND instr(detail, '\"cut_hash\":\"' || NEW.cut_hash || '\"') > 0)" \
+	" BEGIN SELECT RAISE(ABORT, 'the retention cut moves forward only, behind a" \
+	" checkpoint record'); END;"
+
+/* Schema version 6 on SQLite: rebuild a table as table_v6 (same columns,
+   new definition), copy its rows, and put it in the old one's place. */
+#define HD_SQLITE_REBUILD(table, columns, definition, where) \
+	"CREATE TABLE " table "_v6 " definition ";" \
+	"INSERT INTO " table "_v6 (" columns ") SELECT " columns " FROM " table where ";" \
+	"DROP TABLE " table ";" \
+	"ALTER TABLE " table "_v6 RENAME TO " table ";"
+
 /* Every schema version, oldest first. */
 static const struct hd_store_migration hd_store_migrations[] = {
 	{ 1, "initial schema",
@@ -81,8 +108,7 @@ static const struct hd_store_migration hd_store_migrations[] = {
 	  "CREATE INDEX records_at ON records (at);",
 	  {
 		  [HD_DIALECT_SQLITE] =
-		  "CREATE TRIGGER records_no_update BEFORE UPDATE ON records"
-		  " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+		  HD_SQLITE_RECORDS_NO_UPDATE_V1
 		  "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
 		  " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
 		  "CREATE TRIGGER exceptions_no_delete BEFORE DELETE ON exceptions"
@@ -154,17 +180,8 @@ static const struct hd_store_migration hd_store_migrations[] = {
 	  {
 		  [HD_DIALECT_SQLITE] =
 		  "DROP TRIGGER records_no_delete;"
-		  "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
-		  " WHEN OLD.seq > (SELECT cut_seq FROM meta WHERE id = 1)"
-		  " BEGIN SELECT RAISE(ABORT, 'records are append-only (only records below a"
-		  " retention checkpoint may be removed)'); END;"
-		  "CREATE TRIGGER meta_cut_forward BEFORE UPDATE OF cut_seq, cut_hash ON meta"
-		  " WHEN NEW.cut_seq <= OLD.cut_seq OR NEW.cut_seq >= OLD.head_seq"
-		  " OR NOT EXISTS (SELECT 1 FROM records WHERE seq > NEW.cut_seq"
-		  "  AND kind = 'checkpoint'"
-		  "  AND instr(detail, '\"cut_hash\":\"' || NEW.cut_hash || '\"') > 0)"
-		  " BEGIN SELECT RAISE(ABORT, 'the retention cut moves forward only, behind a"
-		  " checkpoint record'); END;",
+		  HD_SQLITE_RECORDS_NO_DELETE_V5
+		  HD_SQLITE_META_CUT_FORWARD_V5,
 		  [HD_DIALECT_POSTGRESQL] =
 		  "CREATE OR REPLACE FUNCTION hd_records_append_only() RETURNS trigger"
 		  " LANGUAGE plpgsql AS $$ BEGIN"
@@ -184,6 +201,64 @@ static const struct hd_store_migration hd_store_migrations[] = {
 		  " RETURN NEW; END $$;"
 		  "CREATE TRIGGER meta_cut_forward BEFORE UPDATE OF cut_seq, cut_hash ON meta"
 		  " FOR EACH ROW EXECUTE FUNCTION hd_meta_cut_forward();",
+	  } },
+	/* Fewer pages written per inbound message (issue 15; bench/store/
+	   run-inbound.sh). Indexes no query needs: tickets_team and
+	   messages_ticket (tickets and messages are only read by their key),
+	   records_team and records_priority (a team or a priority matches an
+	   eighth to a half of all records: the planner narrows by records_at
+	   for a period, otherwise a scan reads the same pages in order).
+	   SQLite only: records without AUTOINCREMENT, which wrote
+	   sqlite_sequence on every insert although append always gives seq
+	   itself (meta.head_seq + 1: strictly increasing, and retention never
+	   deletes the newest record, so neither max(seq) nor a reused rowid
+	   can decide a seq); and the tables read by a text key stored WITHOUT
+	   ROWID, so that an insert writes one b-tree instead of the table and
+	   its primary key index. Rows without a key (unreachable: every read
+	   is by key) are not carried over. */
+	{ 6, "fewer pages per record: no AUTOINCREMENT, WITHOUT ROWID, four indexes less",
+	  "DROP INDEX IF EXISTS tickets_team;"
+	  "DROP INDEX IF EXISTS messages_ticket;"
+	  "DROP INDEX IF EXISTS records_team;"
+	  "DROP INDEX IF EXISTS records_priority;",
+	  {
+		  [HD_DIALECT_SQLITE] =
+		  "DROP TRIGGER IF EXISTS meta_cut_forward;"	/* it names records */
+		  HD_SQLITE_REBUILD("records", HD_STORE_RECORD_COLUMNS_SQL,
+		  "(seq INTEGER PRIMARY KEY, at BIGINT NOT NULL, kind TEXT NOT NULL,"
+		  " queue_id TEXT, message_id TEXT, ticket TEXT, team TEXT, priority TEXT, agent TEXT,"
+		  " rule TEXT, action TEXT, text TEXT, detail TEXT, policy_name TEXT,"
+		  " policy_version TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)", "")
+		  "CREATE INDEX records_ticket ON records (ticket);"
+		  "CREATE INDEX records_agent ON records (agent, kind, at) WHERE agent IS NOT NULL;"
+		  "CREATE INDEX records_rule ON records (rule, at) WHERE rule IS NOT NULL;"
+		  "CREATE INDEX records_kind ON records (kind, at);"
+		  "CREATE INDEX records_at ON records (at);"
+		  HD_SQLITE_RECORDS_NO_UPDATE_V1
+		  HD_SQLITE_RECORDS_NO_DELETE_V5
+		  HD_SQLITE_META_CUT_FORWARD_V5
+		  HD_SQLITE_REBUILD("tickets", "id, team, priority, customer, opened,"
+		  " first_response_due, resolution_due, first_response_at, first_response_by,"
+		  " policy_version",
+		  "(id TEXT PRIMARY KEY, team TEXT, priority TEXT,"
+		  " customer TEXT, opened BIGINT NOT NULL, first_response_due BIGINT,"
+		  " resolution_due BIGINT, first_response_at BIGINT, first_response_by TEXT,"
+		  " policy_version TEXT) WITHOUT ROWID", " WHERE id IS NOT NULL")
+		  HD_SQLITE_REBUILD("messages", "message_id, ticket",
+		  "(message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL) WITHOUT ROWID",
+		  " WHERE message_id IS NOT NULL")
+		  HD_SQLITE_REBUILD("thread_lines", "ticket, hash",
+		  "(ticket TEXT NOT NULL, hash BIGINT NOT NULL, PRIMARY KEY (ticket, hash))"
+		  " WITHOUT ROWID", "")
+		  HD_SQLITE_REBUILD("ticket_state", "id, state, since, counted, paused,"
+		  " resolution_due, stamped_due, next_reply_from, next_reply_due, resolved_at",
+		  "(id TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'open'"
+		  "  CHECK (state IN ('open', 'pending', 'resolved')), since BIGINT NOT NULL,"
+		  " counted BIGINT NOT NULL DEFAULT 0, paused BIGINT NOT NULL DEFAULT 0,"
+		  " resolution_due BIGINT, stamped_due BIGINT, next_reply_from BIGINT,"
+		  " next_reply_due BIGINT, resolved_at BIGINT) WITHOUT ROWID", " WHERE id IS NOT NULL")
+		  "CREATE INDEX ticket_state_state ON ticket_state (state);",
+		  [HD_DIALECT_POSTGRESQL] = NULL,
 	  } },
 };
 

@@ -110,9 +110,10 @@ static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt 
 
 /* WAL pages after which a commit checkpoints them into the database. A
    checkpoint costs two fdatasync() calls (about 6 ms here) on the commit
-   that triggers it; a record touches about 16 pages, so SQLite's default of
-   1000 pages put that on one message in 60. 8000 pages (32 MB of WAL) makes
-   it one in 500 and copies each hot page once per checkpoint, not 8 times.
+   that triggers it; an inbound message writes about 14 pages (schema 6; 24
+   before), so SQLite's default of 1000 pages would put that on one message
+   in 70. 8000 pages (32 MB of WAL) makes it one in 570 and copies each hot
+   page once per checkpoint, not 8 times.
    Every commit is on disk before it returns: Postfix fsyncs its queue file
    before it answers 250, so otherwise a power loss could keep a delivered
    message and lose its audit record, and the chain could not show the
@@ -122,11 +123,42 @@ static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt 
    the WAL header) and the commit waits for a group sync of the WAL, which
    every commit of the process that came in meanwhile shares. */
 #define HD_SQLITE_WAL_AUTOCHECKPOINT_PAGES 8000
+/* Page cache per connection, in KiB (SQLite's default, chosen, not
+   inherited). A message's writes touch about a dozen pages, and every
+   commit of another connection of the milter's pool empties this
+   connection's cache at its next transaction anyway (WAL mode), so more
+   cache does not save the pool a read; with up to HD_MILTER_STORE_POOL_MAX
+   (32) pooled connections, 2 MiB each keeps the worst case at 64 MiB, and
+   helpdeskctl's audits read the indexes in order, where the OS cache serves
+   them. */
+#define HD_SQLITE_CACHE_KIB 2000
+/* No mmap_size: measured with 8 writers it left the reads per message as
+   they were (32: the pages re-read after another connection's commit are
+   in the WAL, which SQLite never maps) and cost more CPU (remapping as the
+   file grows), and an I/O error on a mapped page is a SIGBUS, not an
+   error the milter can answer with on_failure. */
+/* Temporary tables and sort spills go to files (temp_store = FILE), not
+   memory: the milter's statements use none (every ORDER BY it runs follows
+   an index, multi-row INSERTs run as coroutines), and an audit or report
+   over a whole store sorting in memory could take hundreds of MiB. */
+/* Page size of a new store (an existing one keeps its own: WAL mode cannot
+   change it). Measured with bench/store/bench-inbound.c on a store of 10,000
+   messages (schema 6): 1024-byte pages write 19.9 WAL pages and 326,000
+   instructions per inbound message, 2048 16.9 and 313,000, 4096 14.4 and
+   319,000. Smaller pages write fewer bytes but more pages (deeper trees,
+   more splits: every b-tree a message touches costs a page whatever its
+   size) and read more (pread per message 12.9, 8.8, 3.6), so the CPU stays
+   the same and the syscalls grow: 4096 stays. */
+#ifndef HD_SQLITE_PAGE_SIZE
+#define HD_SQLITE_PAGE_SIZE 4096
+#endif
 #define HD_SQLITE_STR2(x) #x
 #define HD_SQLITE_STR(x) HD_SQLITE_STR2(x)
 
 /* Rows after which a store without planner statistics gets them. */
 #define HD_SQLITE_ANALYZE_MIN_ROWS 1000
+/* Rows of each index that ANALYZE samples (PRAGMA analysis_limit). */
+#define HD_SQLITE_ANALYZE_LIMIT 2000
 /* One integer from a query; false when it fails or returns no row. */
 static bool sqlite_int(sqlite3 *db, const char *sql, long long *v_r)
 {
@@ -143,20 +175,24 @@ static bool sqlite_int(sqlite3 *db, const char *sql, long long *v_r)
 	return ok;
 }
 
-/* Give a store without planner statistics an ANALYZE once it has grown a
-   little (cheap then), so audits with several filters pick the narrowest
-   index. The proportions it records stay valid as the store grows; it is
-   never re-run on a big store, where it would hold the write lock. */
+/* Give a store without planner statistics for its records an ANALYZE once
+   it has grown a little, so audits with several filters pick the narrowest
+   index. The proportions it records stay valid as the store grows. Schema
+   6 rebuilt the tables, which dropped their statistics: a big store gets
+   them again at its next open, and analysis_limit keeps that to a sample of
+   each index (milliseconds, not a scan holding the write lock). */
 static void sqlite_analyze_once(struct sqlite_conn *c)
 {
 	long long n;
 
-	if (sqlite_int(c->db, "SELECT count(*) FROM sqlite_stat1", &n))
+	if (sqlite_int(c->db, "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'records'", &n) &&
+	    n > 0)
 		return;		/* statistics exist */
 	if (!sqlite_int(c->db, "SELECT max(seq) FROM records", &n) ||
 	    n < HD_SQLITE_ANALYZE_MIN_ROWS)
 		return;
-	if (sqlite3_exec(c->db, "ANALYZE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(c->db, "PRAGMA analysis_limit = " HD_SQLITE_STR(HD_SQLITE_ANALYZE_LIMIT)
+			 "; ANALYZE", NULL, NULL, NULL) != SQLITE_OK)
 		log_debug("sqlite: ANALYZE of %s skipped: %s", c->path, sqlite3_errmsg(c->db));
 }
 
@@ -186,9 +222,12 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, HD_STORE_BUSY_TIMEOUT_MS);
 	if (sqlite3_exec(c->db, memory ? "PRAGMA foreign_keys = ON;" :
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 "PRAGMA page_size = " HD_SQLITE_STR(HD_SQLITE_PAGE_SIZE) ";"
+			 " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 			 " PRAGMA wal_autocheckpoint = "
 			 HD_SQLITE_STR(HD_SQLITE_WAL_AUTOCHECKPOINT_PAGES) ";"
+			 " PRAGMA cache_size = -" HD_SQLITE_STR(HD_SQLITE_CACHE_KIB) ";"
+			 " PRAGMA temp_store = FILE;"
 			 " PRAGMA foreign_keys = ON;", NULL, NULL, &err) != SQLITE_OK) {
 		*error_r = xasprintf("sqlite: cannot set up %s: %s", target,
 				     err != NULL ? err : "unknown error");
@@ -353,6 +392,23 @@ static int sqlite_query(void *conn, const char *sql, const struct hd_sql_param *
 	return ret;
 }
 
+/* Run BEGIN or COMMIT from the statement cache (sqlite3_exec would parse
+   it again on every message); SQLite's result code. */
+static int sqlite_control(struct sqlite_conn *c, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *err = NULL;
+	int rc;
+
+	if (sqlite_stmt_get(c, sql, &st, &err) != HD_STORE_OK) {
+		free(err);
+		return sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* BEGIN IMMEDIATE for writers (takes the write lock now), BEGIN otherwise. */
 static int sqlite_begin(void *conn, bool write, char **error_r)
 {
@@ -364,7 +420,7 @@ static int sqlite_begin(void *conn, bool write, char **error_r)
 		*error_r = sqlite_error(c, SQLITE_BUSY, "begin");
 		return HD_STORE_ERROR;
 	}
-	rc = sqlite3_exec(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+	rc = sqlite_control(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
 	if (rc != SQLITE_OK) {
 		if (write && c->wal != NULL)
 			hd_groupsync_writer_leave(c->wal);
@@ -379,7 +435,7 @@ static int sqlite_begin(void *conn, bool write, char **error_r)
 static int sqlite_commit(void *conn, char **error_r)
 {
 	struct sqlite_conn *c = conn;
-	int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	int rc = sqlite_control(c, "COMMIT");
 	bool wrote = c->writing;
 
 	if (rc != SQLITE_OK) {

@@ -284,13 +284,37 @@ int hd_store_tx_leave(struct hd_store *s, bool own, int ret, char **error_r)
 /* ------------------------------------------------------------------ */
 /* Records and the hash chain. */
 
+/* Append the decimal digits of v (the canonical text's numbers; no
+   printf: this runs for every record). */
+static void canon_num(struct strbuf *sb, long long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	sb_append(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 /* Append "name=len:value\n" (or "name=-\n" for NULL) to the canonical text. */
 static void canon_field(struct strbuf *sb, const char *name, const char *value)
 {
-	if (value == NULL)
-		sb_printf(sb, "%s=-\n", name);
-	else
-		sb_printf(sb, "%s=%zu:%s\n", name, strlen(value), value);
+	size_t len;
+
+	sb_puts(sb, name);
+	if (value == NULL) {
+		sb_append(sb, "=-\n", 3);
+		return;
+	}
+	len = strlen(value);
+	sb_putc(sb, '=');
+	canon_num(sb, (long long)len);
+	sb_putc(sb, ':');
+	sb_append(sb, value, len);
+	sb_putc(sb, '\n');
 }
 
 /* The text a record's hash covers: every field, length-prefixed, and prev_hash. */
@@ -299,7 +323,11 @@ char *hd_store_record_canonical(long long seq, const struct hd_record *r, const 
 	struct strbuf sb;
 
 	sb_init(&sb);
-	sb_printf(&sb, "hd-audit-record-v1\nseq=%lld\nat=%lld\n", seq, (long long)r->at);
+	sb_puts(&sb, "hd-audit-record-v1\nseq=");
+	canon_num(&sb, seq);
+	sb_puts(&sb, "\nat=");
+	canon_num(&sb, (long long)r->at);
+	sb_putc(&sb, '\n');
 	canon_field(&sb, "kind", r->kind);
 	canon_field(&sb, "queue_id", r->queue_id);
 	canon_field(&sb, "message_id", r->message_id);
@@ -363,15 +391,24 @@ int hd_store_append(struct hd_store *s, const struct hd_record *r, char **error_
 		};
 		struct hd_sql_param ph[] = { p_int(seq), p_text(hash) };
 
-		if (hd_store_run(s, "INSERT INTO records (seq, at, kind, queue_id, message_id, ticket,"
-			" team, priority, agent, rule, action, text, detail, policy_name,"
-			" policy_version, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-			" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-			p, sizeof(p) / sizeof(p[0]), NULL, error_r) != HD_STORE_OK)
+#define HD_STORE_INSERT_RECORD_SQL \
+	"INSERT INTO records (seq, at, kind, queue_id, message_id, ticket," \
+	" team, priority, agent, rule, action, text, detail, policy_name," \
+	" policy_version, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7," \
+	" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+		if (s->vt->dialect == HD_DIALECT_POSTGRESQL) {
+			/* one statement, one round trip: the record and the head */
+			if (hd_store_run(s, "WITH r AS (" HD_STORE_INSERT_RECORD_SQL " RETURNING seq)"
+				" UPDATE meta SET head_seq = (SELECT seq FROM r), head_hash = $17"
+				" WHERE id = 1", p, sizeof(p) / sizeof(p[0]), NULL, error_r)
+			    != HD_STORE_OK)
+				goto out;
+		} else if (hd_store_run(s, HD_STORE_INSERT_RECORD_SQL, p, sizeof(p) / sizeof(p[0]),
+				NULL, error_r) != HD_STORE_OK ||
+			   hd_store_run(s, "UPDATE meta SET head_seq = $1, head_hash = $2 WHERE id = 1",
+				ph, 2, NULL, error_r) != HD_STORE_OK) {
 			goto out;
-		if (hd_store_run(s, "UPDATE meta SET head_seq = $1, head_hash = $2 WHERE id = 1",
-			ph, 2, NULL, error_r) != HD_STORE_OK)
-			goto out;
+		}
 	}
 	ret = HD_STORE_OK;
 out:

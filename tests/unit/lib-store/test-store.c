@@ -287,16 +287,196 @@ START_TEST(test_migrate_v1)
 	       "SELECT CASE WHEN (SELECT sql FROM sqlite_master WHERE name = 'records_agent')"
 	       " LIKE '%WHERE agent IS NOT NULL' AND (SELECT sql FROM sqlite_master"
 	       " WHERE name = 'records_rule') LIKE '%WHERE rule IS NOT NULL'"
-	       " AND (SELECT schema_version FROM meta) = 5"
+	       " AND (SELECT schema_version FROM meta) = 6"
 	       " THEN 1 ELSE abs(-9223372036854775807 - 1) END" :
 	       "DO $$ BEGIN IF (SELECT count(*) FROM pg_indexes WHERE indexname IN"
 	       " ('records_agent', 'records_rule') AND indexdef LIKE '%IS NOT NULL)') <> 2"
-	       " OR (SELECT schema_version FROM meta) <> 5"
+	       " OR (SELECT schema_version FROM meta) <> 6"
 	       " THEN RAISE EXCEPTION 'not migrated'; END IF; END $$");
 	ck_assert_uint_eq(audit_count(s, &by_agent, &c), 1);
 	ck_assert_uint_eq(audit_count(s, &by_rule, &c), 1);
 	collect_free(&c);
 	hd_store_deinit(&s);
+	free(uri);
+}
+END_TEST
+
+/* One integer from SQL on a raw SQLite connection to path. */
+static long long sqlite_raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+		      sqlite3_errmsg(db));
+	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "%s: no row", sql);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A store written by schema version 5 (tests/unit/lib-store/store-v5.sql:
+   AUTOINCREMENT, rowid tables, a retention cut at 5) is migrated to 6: the
+   new table definitions, the same rows, an intact chain, and seqs that go
+   on increasing from the chain head through appends and another expiry. */
+START_TEST(test_migrate_v5)
+{
+	char *path = xasprintf("%s/v5-%ld.db", tmpdir, (long)getpid());
+	char *uri = xasprintf("sqlite:%s", path), *fixture, *error = NULL, *problem = NULL, *err;
+	const char *top = getenv("TOP_SRCDIR") ? getenv("TOP_SRCDIR") : TOP_SRCDIR;
+	const char *ids[1] = { "m07@v5.example" };
+	struct hd_audit_filter all = { 0 };
+	struct hd_store_expiry x;
+	struct hd_ticket t;
+	struct hd_ticket_state st;
+	struct hd_exception e;
+	struct collect c = { 0 };
+	uint32_t *h = NULL;
+	size_t n = 0;
+	long long checked;
+	char *ticket = NULL;
+	struct hd_store *s;
+	sqlite3 *db;
+
+	fixture = xasprintf("%s/tests/unit/lib-store/store-v5.sql", top);
+	{
+		FILE *f = fopen(fixture, "r");
+		struct strbuf sb;
+		char buf[4096];
+		size_t k;
+
+		ck_assert_msg(f != NULL, "%s missing", fixture);
+		sb_init(&sb);
+		while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+			sb_append(&sb, buf, k);
+		fclose(f);
+		ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+		ck_assert_msg(sqlite3_exec(db, sb.s, NULL, NULL, &err) == SQLITE_OK, "load: %s", err);
+		sqlite3_close(db);
+		sb_free(&sb);
+	}
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT schema_version FROM meta"), 5);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_sequence"), 1);
+
+	s = open_ok(uri);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT schema_version FROM meta"), 6);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
+					" 'records' AND sql LIKE '%AUTOINCREMENT%'"), 0);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_sequence"), 0);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+					" ('tickets', 'messages', 'thread_lines', 'ticket_state')"
+					" AND sql LIKE '%WITHOUT ROWID'"), 4);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+					" ('tickets_team', 'messages_ticket', 'records_team',"
+					" 'records_priority', 'records_v6', 'tickets_v6')"), 0);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+					" ('records_ticket', 'records_agent', 'records_rule',"
+					" 'records_kind', 'records_at', 'ticket_state_state',"
+					" 'records_no_update', 'records_no_delete', 'meta_cut_forward',"
+					" 'exceptions_no_delete', 'exceptions_decide_once')"), 11);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM thread_lines"), 36);
+
+	/* the chain: records 6..17 of 17, the cut at 5 */
+	ck_assert_int_eq(verify(s, &checked, &problem), 0);
+	ck_assert_ptr_null(problem);
+	ck_assert_int_eq(checked, 12);
+	/* the rows are where the engine reads them */
+	ck_assert_int_eq(hd_store_ticket_by_message(s, ids, 1, &ticket, &error), HD_STORE_OK);
+	ck_assert_str_eq(ticket, "HD-V5TICKET07");
+	ck_assert_int_eq(hd_store_ticket_get(s, ticket, &t, &error), HD_STORE_OK);
+	ck_assert_str_eq(t.team, "billing");
+	ck_assert_int_eq(t.opened, 7000);
+	hd_ticket_free(&t);
+	ck_assert_int_eq(hd_store_ticket_state_get(s, "HD-V5TICKET09", &st, &error), HD_STORE_OK);
+	ck_assert_int_eq(st.state, 2);
+	ck_assert_int_eq(st.resolution_due, 9900);
+	hd_ticket_state_free(&st);
+	ck_assert_int_eq(hd_store_thread_get(s, ticket, &h, &n, &error), HD_STORE_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(h[0], 107);
+	ck_assert_uint_eq(h[2], 307);
+	free(h);
+	ck_assert_int_eq(hd_store_exception_get(s, "EXC-V5", &e, &error), HD_STORE_OK);
+	ck_assert_str_eq(e.status, "approved");
+	ck_assert_str_eq(e.approver, "boss@support.example");
+	hd_exception_free(&e);
+	free(ticket);
+
+	/* seqs go on from the head (17), not from anything SQLite keeps */
+	{
+		struct hd_record r = rec(13000, "inbound", "HD-V5TICKET13", "billing", NULL, NULL);
+
+		append_ok(s, &r);
+	}
+	ck_assert_uint_eq(audit_count(s, &all, &c), 13);
+	ck_assert_int_eq(c.seq[0], 6);
+	ck_assert_int_eq(c.seq[12], 18);
+	/* the newest record and any above the cut stay protected */
+	err = raw_exec(0, uri, "DELETE FROM records WHERE seq = 18");
+	ck_assert_msg(err != NULL && strstr(err, "append-only") != NULL, "%s", err ? err : "deleted");
+	free(err);
+	err = raw_exec(0, uri, "UPDATE records SET text = 'x' WHERE seq = 6");
+	ck_assert_msg(err != NULL && strstr(err, "append-only") != NULL, "%s", err ? err : "updated");
+	free(err);
+	/* another expiry on the migrated store: cut, checkpoint, append, verify */
+	ck_assert_msg(hd_store_expire(s, 9500, 30000, &x, &error) == HD_STORE_OK, "expire: %s",
+		      error ? error : "");
+	ck_assert_int_eq(x.first_seq, 6);
+	ck_assert_int_eq(x.checkpoint_seq, 19);
+	ck_assert_int_gt(x.removed, 0);
+	{
+		struct hd_record r = rec(31000, "inbound", "HD-V5TICKET14", "tech", NULL, NULL);
+
+		append_ok(s, &r);
+	}
+	ck_assert_uint_gt(audit_count(s, &all, &c), 2);
+	for (size_t k = 1; k < c.n; k++)
+		ck_assert_int_gt(c.seq[k], c.seq[k - 1]);
+	ck_assert_int_eq(c.seq[c.n - 1], 20);
+	ck_assert_int_eq(verify(s, &checked, &problem), 0);
+	ck_assert_int_eq(checked, (long long)c.n);
+	collect_free(&c);
+	hd_store_deinit(&s);
+	/* reopened: no second migration, still intact */
+	s = open_ok(uri);
+	ck_assert_int_eq(verify(s, &checked, &problem), 0);
+	hd_store_deinit(&s);
+	free(fixture);
+	free(uri);
+	free(path);
+}
+END_TEST
+
+/* A store of 1000 records gets planner statistics at its next open, and
+   gets them again when they are gone for its records (schema 6 rebuilt
+   the tables, which drops their statistics but not sqlite_stat1). */
+START_TEST(test_sqlite_analyze)
+{
+	char *uri = fresh_uri(0), *error = NULL;
+	const char *path = uri + strlen("sqlite:");
+	const char *stats = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'";
+	const char *records = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'records'";
+	struct hd_store *s = open_ok(uri);
+
+	ck_assert_int_eq(hd_store_begin(s, &error), HD_STORE_OK);
+	for (int k = 0; k < 1000; k++) {
+		struct hd_record r = rec(1000 + k, k % 3 ? "inbound" : "tone", "T-1", "billing",
+					 NULL, NULL);
+		append_ok(s, &r);
+	}
+	ck_assert_int_eq(hd_store_commit(s, &error), HD_STORE_OK);
+	hd_store_deinit(&s);
+	ck_assert_int_eq(sqlite_raw_int(path, stats), 0);
+	s = open_ok(uri);
+	hd_store_deinit(&s);
+	ck_assert_int_gt(sqlite_raw_int(path, records), 0);
+	raw_ok(0, uri, "DELETE FROM sqlite_stat1 WHERE tbl = 'records'");
+	s = open_ok(uri);
+	hd_store_deinit(&s);
+	ck_assert_int_gt(sqlite_raw_int(path, records), 0);
 	free(uri);
 }
 END_TEST
@@ -329,6 +509,18 @@ START_TEST(test_thread_lines)
 	ck_assert_ptr_null(got);
 	ck_assert_int_eq(hd_store_thread_add(s, NULL, in, 1, &error), HD_STORE_ERROR);
 	free(error);
+	/* every count, in batches of 16, 8, 4, 2 and 1: each hash once */
+	for (size_t k = 0; k <= 40; k++) {
+		char t[16];
+
+		snprintf(t, sizeof(t), "S-%zu", k);
+		ck_assert_int_eq(hd_store_thread_add(s, t, in + 50, k, &error), HD_STORE_OK);
+		ck_assert_int_eq(hd_store_thread_get(s, t, &got, &n, &error), HD_STORE_OK);
+		ck_assert_uint_eq(n, k);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_uint_eq(got[i], in[50 + k - 1 - i]);
+		free(got);
+	}
 	hd_store_deinit(&s);
 	free(uri);
 }
@@ -1126,6 +1318,8 @@ static Suite *store_suite(void)
 	tcase_add_test(one, test_uri_parse);
 	tcase_add_test(one, test_open_errors);
 	tcase_add_test(one, test_sqlite_locked_message);
+	tcase_add_test(one, test_migrate_v5);
+	tcase_add_test(one, test_sqlite_analyze);
 	if (n_external > 1)
 		tcase_add_loop_test(one, test_pg_reconnect, 1, 2);
 	suite_add_tcase(s, one);
