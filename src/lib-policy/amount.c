@@ -123,10 +123,15 @@ static const char *skip_blanks(const char *t, const char *end)
 /* Percent words after a number ("20 percent", "20 Prozent"). */
 static size_t percent_at(const char *t, const char *end)
 {
-	static const char *const words[] = { "%", "percent", "per cent", "prozent", "procent", "pour cent", "por ciento", "per cento" };
+#define PW(s) { s, sizeof(s) - 1 }
+	static const struct { const char *w; size_t len; } words[] = {
+		PW("%"), PW("percent"), PW("per cent"), PW("prozent"), PW("procent"),
+		PW("pour cent"), PW("por ciento"), PW("per cento"),
+	};
+#undef PW
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		size_t wl = strlen(words[i]);
-		if ((size_t)(end - t) >= wl && strncasecmp(t, words[i], wl) == 0 &&
+		size_t wl = words[i].len;
+		if ((size_t)(end - t) >= wl && strncasecmp(t, words[i].w, wl) == 0 &&
 		    (wl == 1 || t + wl == end || !amount_is_wordc((unsigned char)t[wl])))
 			return wl;
 	}
@@ -313,6 +318,7 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 	size_t n = 0;
 	int line = 1;
 
+	amount_words_init();
 	for (const char *p = text; p < end && n < HD_AMOUNT_MAX;) {
 		unsigned char c = (unsigned char)*p;
 		struct hd_amount a;
@@ -339,7 +345,9 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 			p++;
 			continue;
 		}
-		if ((c == '$' || amount_is_wordc(c)) && (len = amount_at(p, end, default_currency, &a)) > 0) {
+		/* Only a digit or a currency token's first byte can start an amount. */
+		if ((c == '$' || amount_is_wordc(c)) && (isdigit(c) || amount_currency_may_start(c)) &&
+		    (len = amount_at(p, end, default_currency, &a)) > 0) {
 			sentence_push(st, &out, &n, TOK_AMOUNT, p, len, line)->a = a;
 			p += len;
 			continue;
@@ -348,12 +356,11 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 			const char *w = p;
 			while (p < end && amount_is_wordc((unsigned char)*p))
 				p++;
-			bool generic = false;
-			int kind = amount_kind_of(w, (size_t)(p - w), &generic);
+			struct amount_word_info wi = amount_word_lookup(w, (size_t)(p - w));
 			struct amount_tok *t = sentence_push(st, &out, &n, TOK_WORD, w, (size_t)(p - w), line);
-			t->kind = kind;
-			t->generic = generic;
-			if (kind < 0 && amount_is_rule_word(w, (size_t)(p - w)))
+			t->kind = wi.kind;
+			t->generic = wi.kind >= 0 && wi.generic;
+			if (wi.kind < 0 && wi.rule)
 				st->rule = true;
 			continue;
 		}
@@ -371,6 +378,7 @@ bool hd_amount_parse(const char *s, const char *default_currency, struct hd_amou
 	const char *end;
 	size_t len;
 
+	amount_words_init();
 	while (*s == ' ')
 		s++;
 	end = s + strlen(s);
