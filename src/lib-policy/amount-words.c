@@ -254,10 +254,13 @@ bool amount_currency_may_start(unsigned char c)
 size_t amount_currency_at(const char *p, const char *end, const char **iso_r)
 {
 	unsigned char f = amount_fold((unsigned char)*p);
+	unsigned char f1 = p + 1 < end ? amount_fold((unsigned char)p[1]) : 0;
 
+	/* The first byte matches by the index; the second rejects most of the rest. */
 	for (size_t k = amount_ix.cur_start[f]; k < amount_ix.cur_start[f + 1]; k++) {
 		size_t i = amount_ix.cur_order[k], n = amount_ix.cur_len[i];
-		if ((size_t)(end - p) < n || !amount_eq_folded(p, amount_ix.cur_folded[i], n))
+		if ((size_t)(end - p) < n || (n > 1 && (unsigned char)amount_ix.cur_folded[i][1] != f1) ||
+		    (n > 2 && !amount_eq_folded(p + 2, amount_ix.cur_folded[i] + 2, n - 2)))
 			continue;
 		/* Codes and names stand as words: "USD" but not "USDA", "euro" not
 		   "europe"; a digit may touch any of them ("€5", "USD200"). */

@@ -35,7 +35,7 @@ struct amount_tok {
 	int line;
 	int granted;		/* amounts: kind granted, or -1 */
 	size_t dist;		/* amounts: words to the granting word */
-	struct hd_amount a;	/* amounts */
+	struct hd_amount a;	/* amounts only: set by whoever pushes one */
 };
 
 /* One sentence being read. */
@@ -145,8 +145,11 @@ static size_t amount_at(const char *p, const char *end, const char *dflt, struct
 	size_t n;
 	double v;
 
+	/* Most words start no amount: leave before touching *a. */
+	if ((n = amount_currency_at(q, end, &iso)) == 0 && !isdigit((unsigned char)*q))
+		return 0;
 	memset(a, 0, sizeof(*a));
-	if ((n = amount_currency_at(q, end, &iso)) > 0) {
+	if (n > 0) {
 		q = skip_blanks(q + n, end);
 		if ((n = number_at(q, end, &v)) == 0)
 			return 0;
@@ -296,12 +299,14 @@ static struct amount_tok *sentence_push(struct amount_sentence *st, struct hd_am
 	if (type == TOK_CLOSE && st->depth > 0)
 		st->depth--;
 	t = &st->tok[st->n++];
-	memset(t, 0, sizeof(*t));
+	/* Every field but the amount, which only TOK_AMOUNT reads and its caller sets. */
 	t->type = type;
 	t->s = s;
 	t->len = len;
 	t->kind = -1;
+	t->generic = false;
 	t->granted = -1;
+	t->dist = 0;
 	t->line = line;
 	t->depth = st->depth;
 	if (type == TOK_OPEN)
@@ -313,12 +318,15 @@ static struct amount_tok *sentence_push(struct amount_sentence *st, struct hd_am
 size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_amount **amounts_r)
 {
 	const char *end = text + strlen(text);
-	struct amount_sentence *st = xcalloc(1, sizeof(*st));
+	struct amount_sentence *st = xmalloc(sizeof(*st));	/* tokens are set as pushed */
 	struct hd_amount *out = NULL;
 	size_t n = 0;
 	int line = 1;
 
 	amount_words_init();
+	st->n = 0;
+	st->depth = 0;
+	st->rule = false;
 	for (const char *p = text; p < end && n < HD_AMOUNT_MAX;) {
 		unsigned char c = (unsigned char)*p;
 		struct hd_amount a;
@@ -379,6 +387,7 @@ bool hd_amount_parse(const char *s, const char *default_currency, struct hd_amou
 	size_t len;
 
 	amount_words_init();
+	memset(a_r, 0, sizeof(*a_r));
 	while (*s == ' ')
 		s++;
 	end = s + strlen(s);
