@@ -106,6 +106,11 @@ static const char *const amount_rule_words[] = {
 #define AMOUNT_WORD_SLOTS 256		/* hash slots (a power of two, > 2x the words) */
 #define AMOUNT_NWORDS (NELEM(amount_kinds) + NELEM(amount_thresholds) + NELEM(amount_rule_words))
 
+_Static_assert(NELEM(amount_currencies) < 256, "cur_start and cur_order hold a currency index in a byte");
+_Static_assert(AMOUNT_WORD_SLOTS >= 2 * AMOUNT_NWORDS && AMOUNT_NWORDS < 65535,
+	       "the word hash stays at most half full, its slots hold a word index in 16 bits");
+_Static_assert((AMOUNT_WORD_SLOTS & (AMOUNT_WORD_SLOTS - 1)) == 0, "AMOUNT_WORD_SLOTS is a power of two");
+
 /* What the word index knows of one word. */
 struct amount_word {
 	char folded[AMOUNT_TOKEN_MAX];	/* ASCII-lowercased */
