@@ -138,7 +138,8 @@ static size_t percent_at(const char *t, const char *end)
 	return 0;
 }
 
-/* Try to read one amount at p: [currency] number [currency|%|percent]. */
+/* Try to read one amount at p: [currency] number [currency|%|percent];
+   returns its length, leaving a->text NULL. */
 static size_t amount_at(const char *p, const char *end, const char *dflt, struct hd_amount *a)
 {
 	const char *q = p, *iso = NULL;
@@ -172,11 +173,9 @@ static size_t amount_at(const char *p, const char *end, const char *dflt, struct
 		return 0;
 	}
 	a->value = v;
-	if (!a->percent)
-		snprintf(a->currency, sizeof(a->currency), "%s",
-			 iso && *iso ? iso : (dflt && strlen(dflt) == 3 ? dflt : "USD"));
-	a->text = xstrndup(p, (size_t)(q - p));
-	return (size_t)(q - p);
+	if (!a->percent)	/* every ISO code, dflt included, is 3 bytes */
+		strcpy(a->currency, iso && *iso ? iso : (dflt && strlen(dflt) == 3 ? dflt : "USD"));
+	return (size_t)(q - p);	/* a->text is the caller's: most amounts grant nothing */
 }
 
 /* Is the amount token at i a threshold: "over $100", "$100 or more"? */
@@ -277,10 +276,9 @@ static void sentence_flush(struct amount_sentence *st, struct hd_amount **out, s
 		if (t->granted >= 0 && !sentence_threshold(st, i) && *n < HD_AMOUNT_MAX) {
 			t->a.kind = (enum hd_amount_kind)t->granted;
 			t->a.line = t->line;
+			t->a.text = xstrndup(t->s, t->len);
 			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 			(*out)[(*n)++] = t->a;
-		} else {
-			free(t->a.text);
 		}
 	}
 	st->n = 0;
@@ -406,10 +404,9 @@ bool hd_amount_parse(const char *s, const char *default_currency, struct hd_amou
 		a_r->text = xstrndup(s, n);
 		return true;
 	}
-	if (s + len != end) {
-		free(a_r->text);
+	if (s + len != end)
 		return false;
-	}
+	a_r->text = xstrndup(s, len);
 	return true;
 }
 
