@@ -260,7 +260,8 @@ static long percentile(const long *v, size_t n, int pct)
 /* Attainment, median and 90th percentile of a group. */
 static void sla_finish(struct hd_kpi_sla *g)
 {
-	qsort(g->minutes, g->nminutes, sizeof(*g->minutes), long_cmp);
+	if (g->nminutes > 0)	/* qsort(NULL, 0) is undefined */
+		qsort(g->minutes, g->nminutes, sizeof(*g->minutes), long_cmp);
 	g->median = percentile(g->minutes, g->nminutes, 50);
 	g->p90 = percentile(g->minutes, g->nminutes, 90);
 	g->attainment = g->met + g->breached ? 100.0 * (double)g->met / (double)(g->met + g->breached) : -1;
