@@ -232,7 +232,7 @@ static bool watch_event(struct watch *w, const struct hd_open_ticket *ot,
 	bool claimed = false, ok = true;
 	const char *action = e->threshold == 100 ? "breach" : "warning";
 
-	if (bsearch(&key, w->done, w->ndone, sizeof(*w->done), key_cmp) != NULL) {
+	if (w->ndone > 0 && bsearch(&key, w->done, w->ndone, sizeof(*w->done), key_cmp) != NULL) {
 		free(key);
 		return true;
 	}
