@@ -188,7 +188,9 @@ static void tally_finish(struct hd_kpi_tally *t, bool by_key)
 	size_t i;
 
 	index_free(&t->index);
-	if (by_key && t->n <= HD_KPI_TALLY_MAX)
+	if (t->n == 0)
+		;		/* qsort(NULL, 0) is undefined */
+	else if (by_key && t->n <= HD_KPI_TALLY_MAX)
 		qsort(t->v, t->n, sizeof(*t->v), count_key_cmp);
 	else
 		qsort(t->v, t->n, sizeof(*t->v), count_cmp);
