@@ -19,6 +19,9 @@ apt-get install -y -q --no-install-recommends \
 	liblockfile1 libwrap0 m4 util-linux \
 	chromium fonts-dejavu-core \
 	debhelper dh-autoreconf dpkg-dev fakeroot lintian python3 adduser
+# tests/fuzz/run-fuzz.sh and bench/fuzz/run: clang with libFuzzer and the
+# sanitizer runtimes (the gcc ASan/UBSan runtimes come with build-essential).
+apt-get install -y -q --no-install-recommends clang llvm libclang-rt-14-dev
 # tests/integration/test-rt.sh: a real Request Tracker 5 on SQLite.
 apt-get install -y -q --no-install-recommends request-tracker5 rt5-db-sqlite
 # The corpus test fetches the SpamAssassin corpus from the npm registry; use

@@ -3,7 +3,9 @@
 # tests and helpdeskctl golden tests), the PostgreSQL store tests against a
 # private server, then the integration tests against a private Postfix on
 # loopback, then the Debian package (built, checked with lintian, installed,
-# tested, purged). Ends with one "N passed, M failed" line.
+# tested, purged), then make check again under ASan+UBSan (build-asan) and
+# every fuzz harness on its regression corpus and briefly fuzzing under
+# clang+libFuzzer (build-fuzz). Ends with one "N passed, M failed" line.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -47,6 +49,8 @@ if [ $failed -eq 0 ]; then
 	step "report in headless Chromium" "$top/tests/report/run-browser.sh" "$build"
 	[ -x "$top/tests/integration/run-all.sh" ] && step "integration (Postfix)" "$top/tests/integration/run-all.sh" "$build"
 	[ -x "$top/tests/deb/run-deb.sh" ] && step "Debian package (build, lintian, install, tests, purge)" "$top/tests/deb/run-deb.sh"
+	step "make check under ASan+UBSan" "$top/tests/fuzz/run-asan.sh" "${ASAN_BUILD_DIR:-$top/build-asan}"
+	step "fuzz regression" "$top/tests/fuzz/run-fuzz.sh" "${FUZZ_BUILD_DIR:-$top/build-fuzz}" "${FUZZ_SECONDS:-20}"
 fi
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done

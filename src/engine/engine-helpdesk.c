@@ -20,10 +20,12 @@
 #include "tz.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* Control namespaces: header name prefixes each helpdesk reads. */
 static const char *const ZNUNY_PREFIXES[] = { "X-OTRS-", "X-OTOBO-", "X-OFORK-", NULL };
@@ -178,6 +180,91 @@ static void route_rt(const struct hd_policy *p, const struct hd_helpdesk *h, con
 	add_native(v, "X-Helpdesk-", false, "", "Native-Priority", hd_pairs_get(&h->priorities, v->priority));
 }
 
+/* Longest header name the raw scan below remembers; a longer one is no
+   helpdesk's control header name and is left to the parsed headers. */
+#define HD_HELPDESK_RAW_NAME_MAX 256
+/* Bytes read from a spooled message at a time by the raw scan. */
+#define HD_HELPDESK_RAW_CHUNK 65536
+
+/* State of the raw header-block scan: the name of the current field. */
+struct raw_scan {
+	char name[HD_HELPDESK_RAW_NAME_MAX + 1];
+	size_t nlen;
+	bool line_start, in_name, too_long, last_empty, done;
+};
+
+/* Feed bytes of the raw message to the scan; each field name in the
+   helpdesk's namespace is listed for removal once. */
+static void raw_scan_feed(struct raw_scan *sc, enum hd_helpdesk_kind kind, const char *p, size_t n,
+			  struct hd_verdict *v)
+{
+	for (size_t i = 0; i < n && !sc->done; i++) {
+		char c = p[i];
+
+		if (sc->line_start) {
+			sc->line_start = false;
+			if (c == '\n' || (c == '\r' && sc->last_empty)) {
+				sc->done = c == '\n';	/* the empty line: the body follows */
+				sc->line_start = c == '\r';
+				continue;
+			}
+			sc->in_name = c != ' ' && c != '\t';	/* else a folded line */
+			sc->nlen = 0;
+			sc->too_long = false;
+		}
+		sc->last_empty = false;
+		if (c == '\n') {
+			sc->line_start = true;
+			sc->last_empty = true;
+			sc->in_name = false;
+			continue;
+		}
+		if (!sc->in_name)
+			continue;
+		if (c == ':') {
+			while (sc->nlen > 0 && (sc->name[sc->nlen - 1] == ' ' || sc->name[sc->nlen - 1] == '\t'))
+				sc->nlen--;
+			sc->name[sc->nlen] = '\0';
+			if (!sc->too_long && sc->nlen > 0 && in_namespace(kind, sc->name) &&
+			    !sv_contains_ci(&v->headers_removed, sc->name))
+				sv_push(&v->headers_removed, sc->name);
+			sc->in_name = false;
+		} else if (sc->nlen < HD_HELPDESK_RAW_NAME_MAX) {
+			sc->name[sc->nlen++] = c;
+		} else {
+			sc->too_long = true;
+		}
+	}
+}
+
+/* List every control header of the raw header block, also those past
+   limits.header_count that the parsed message no longer holds (a customer
+   must not reach the helpdesk by writing a thousand headers first). */
+static void raw_control_headers(enum hd_helpdesk_kind kind, const struct hd_engine_input *in,
+				struct hd_verdict *v)
+{
+	struct raw_scan sc = { .line_start = true };
+
+	if (in->data != NULL) {
+		raw_scan_feed(&sc, kind, in->data, in->len, v);
+		return;
+	}
+	if (in->fd < 0)
+		return;
+	char *buf = xmalloc(HD_HELPDESK_RAW_CHUNK);
+	off_t off = 0;
+	while (!sc.done) {
+		ssize_t n = pread(in->fd, buf, HD_HELPDESK_RAW_CHUNK, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		raw_scan_feed(&sc, kind, buf, (size_t)n, v);
+		off += n;
+	}
+	free(buf);
+}
+
 /* Inbound dialect work for the team's helpdesk. */
 void hd_helpdesk_inbound(const struct hd_policy *p, const char *team, const struct hd_message *msg,
 			 const struct hd_engine_input *in, bool opening, struct hd_verdict *v)
@@ -190,6 +277,7 @@ void hd_helpdesk_inbound(const struct hd_policy *p, const char *team, const stru
 	for (size_t i = 0; i < msg->nheaders; i++)
 		if (in_namespace(h->kind, msg->headers[i].name))
 			sv_push(&v->headers_removed, msg->headers[i].name);
+	raw_control_headers(h->kind, in, v);
 	due = stamped_due(v);
 	switch (h->kind) {
 	case HD_HELPDESK_ZNUNY:

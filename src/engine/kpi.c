@@ -24,6 +24,20 @@
 #define KPI_UNKNOWN "(unknown)"
 #define KPI_OWN_AUTHORITY "(agent's own authority)"
 
+/* qsort() and bsearch() that accept an empty array with a NULL base
+   (passing NULL to them is undefined even when n is 0). */
+static void kpi_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 0)
+		qsort(base, n, size, cmp);
+}
+
+/* bsearch() on an array that may be empty (NULL base). */
+static void *kpi_bsearch(const void *key, const void *base, size_t n, size_t size,
+			 int (*cmp)(const void *, const void *))
+{
+	return n > 0 ? bsearch(key, base, n, size, cmp) : NULL;
+}
 static const char *const by_names[] = { "team", "priority", "agent", "week" };
 
 /* Name of a --by value. */
@@ -189,9 +203,9 @@ static void tally_finish(struct hd_kpi_tally *t, bool by_key)
 
 	index_free(&t->index);
 	if (by_key && t->n <= HD_KPI_TALLY_MAX)
-		qsort(t->v, t->n, sizeof(*t->v), count_key_cmp);
+		kpi_qsort(t->v, t->n, sizeof(*t->v), count_key_cmp);
 	else
-		qsort(t->v, t->n, sizeof(*t->v), count_cmp);
+		kpi_qsort(t->v, t->n, sizeof(*t->v), count_cmp);
 	if (t->n > HD_KPI_TALLY_MAX) {
 		long rest = 0;
 
@@ -260,7 +274,7 @@ static long percentile(const long *v, size_t n, int pct)
 /* Attainment, median and 90th percentile of a group. */
 static void sla_finish(struct hd_kpi_sla *g)
 {
-	qsort(g->minutes, g->nminutes, sizeof(*g->minutes), long_cmp);
+	kpi_qsort(g->minutes, g->nminutes, sizeof(*g->minutes), long_cmp);
 	g->median = percentile(g->minutes, g->nminutes, 50);
 	g->p90 = percentile(g->minutes, g->nminutes, 90);
 	g->attainment = g->met + g->breached ? 100.0 * (double)g->met / (double)(g->met + g->breached) : -1;
@@ -529,14 +543,14 @@ static void build_granted(struct build *b, bool count)
 {
 	struct strvec *ids = &b->table_ids;
 
-	qsort(ids->v, ids->n, sizeof(*ids->v), str_cmp);
-	qsort(b->applied, b->napplied, sizeof(*b->applied), applied_cmp);
+	kpi_qsort(ids->v, ids->n, sizeof(*ids->v), str_cmp);
+	kpi_qsort(b->applied, b->napplied, sizeof(*b->applied), applied_cmp);
 	for (size_t i = 0; count && i < b->napplied; i++) {
 		const struct applied *x = &b->applied[i];
 		const char *key = x->id;
 
 		if ((i == 0 || strcmp(b->applied[i - 1].id, x->id) != 0) &&
-		    bsearch(&key, ids->v, ids->n, sizeof(*ids->v), str_cmp) == NULL) {
+		    kpi_bsearch(&key, ids->v, ids->n, sizeof(*ids->v), str_cmp) == NULL) {
 			struct hd_kpi_exception_row e = {
 				.agent = x->agent, .policy = x->policy, .status = "granted",
 				.approver = KPI_OWN_AUTHORITY, .tier = x->tier, .count = 1,
@@ -587,9 +601,9 @@ static void build_finish(const struct hd_policy *p, struct hd_kpi_report *r)
 		sla_finish(&r->groups[i]);
 	for (size_t i = 0; i < r->nweeks; i++)
 		sla_finish(&r->weeks[i]);
-	qsort(r->groups, r->ngroups, sizeof(*r->groups), sla_cmp);
-	qsort(r->weeks, r->nweeks, sizeof(*r->weeks), sla_cmp);
-	qsort(r->open, r->nopen, sizeof(*r->open), open_cmp);
+	kpi_qsort(r->groups, r->ngroups, sizeof(*r->groups), sla_cmp);
+	kpi_qsort(r->weeks, r->nweeks, sizeof(*r->weeks), sla_cmp);
+	kpi_qsort(r->open, r->nopen, sizeof(*r->open), open_cmp);
 	while (r->nopen > HD_KPI_OPEN_LIST_MAX) {
 		r->nopen--;
 		free(r->open[r->nopen].ticket);
@@ -607,7 +621,7 @@ static void build_finish(const struct hd_policy *p, struct hd_kpi_report *r)
 		ticket_clock(p, o->team, o->priority, &cal, &wall, &target);
 		o->elapsed = hd_calendar_elapsed(cal, o->opened, r->at, wall) / 60;
 	}
-	qsort(r->agents, r->nagents, sizeof(*r->agents), agent_cmp);
+	kpi_qsort(r->agents, r->nagents, sizeof(*r->agents), agent_cmp);
 	for (size_t i = 0; i < r->nagents; i++)
 		r->agents[i].exception_rate = r->agents[i].replies
 			? (double)r->agents[i].exceptions / (double)r->agents[i].replies : -1;

@@ -232,7 +232,7 @@ static bool watch_event(struct watch *w, const struct hd_open_ticket *ot,
 	bool claimed = false, ok = true;
 	const char *action = e->threshold == 100 ? "breach" : "warning";
 
-	if (bsearch(&key, w->done, w->ndone, sizeof(*w->done), key_cmp) != NULL) {
+	if (w->ndone > 0 && bsearch(&key, w->done, w->ndone, sizeof(*w->done), key_cmp) != NULL) {
 		free(key);
 		return true;
 	}
@@ -321,7 +321,8 @@ static int watch_run(struct watch *w)
 		free(err);
 		rc = EX_TEMPFAIL;
 	}
-	qsort(w->done, w->ndone, sizeof(*w->done), key_cmp);
+	if (w->ndone > 0)	/* qsort(NULL, 0) is undefined */
+		qsort(w->done, w->ndone, sizeof(*w->done), key_cmp);
 	for (size_t i = 0; rc == EX_OK && i < w->nt; i++) {
 		struct hd_sla_event ev[HD_SLA_EVENTS_MAX];
 		size_t n = hd_engine_sla_events(w->p, &w->tickets[i], w->now, ev);

@@ -2,7 +2,8 @@
 #define HD_AMOUNT_INT_H
 /*
  * amount-int - private to amount*.c: the word tables (amount-words.c) the
- * scanner (amount.c) reads. Nothing else includes it.
+ * scanner (amount.c) reads, and their index. Nothing else includes it
+ * (but the amount tests).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,6 +15,20 @@ static inline bool amount_is_wordc(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+/* What the word tables say of one whole word. */
+struct amount_word_info {
+	int kind;		/* enum hd_amount_kind, or -1 */
+	bool generic;		/* a plural noun ("refunds"), a rule's subject */
+	bool threshold;		/* "over", "under": makes the next amount a threshold */
+	bool rule;		/* "need", "approval": the sentence states a rule */
+};
+
+/* Index the word tables (once per process); call before any lookup below. */
+void amount_words_init(void);
+/* True when some currency token starts with the byte c (any case). */
+bool amount_currency_may_start(unsigned char c);
+/* Everything the word tables say of [w, w+len), in one lookup. */
+struct amount_word_info amount_word_lookup(const char *w, size_t len);
 /* Match a currency token at p; returns its length and ISO code, or 0. */
 size_t amount_currency_at(const char *p, const char *end, const char **iso_r);
 /* Kind of a word, or -1; *generic_r says a plural noun ("refunds"). */

@@ -2,15 +2,23 @@
  * amount-words - the word tables of the amount scanner: currency symbols,
  * codes and names in the common currencies and languages, the words that
  * make an amount a refund, credit or discount, and the words that make it a
- * threshold in a rule rather than a grant. Tables only, no scanning; it must
- * never match inside a longer word (callers pass whole words).
+ * threshold in a rule rather than a grant. Tables and their lookups only, no
+ * scanning; it must never match inside a longer word (callers pass whole
+ * words). The lookups run at every word of every reply, so the tables are
+ * indexed once per process (amount_words_init): currency tokens by their
+ * folded first byte, in table order, with their lengths; every other word in
+ * one open-addressing hash. A lookup must give exactly what a walk of the
+ * tables in order gives (tests/unit/lib-policy/test-amount.c compares them).
  */
 #include <config.h>
 #include "amount-int.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include "util.h"
 
 /* Currency tokens: symbols (may touch the number), ISO codes and names
    (whole words). An empty ISO code means "the policy's dollar currency". */
@@ -94,21 +102,170 @@ static const char *const amount_rule_words[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* True when [w, w+len) equals word, ASCII case-insensitively. */
-static bool amount_word_is(const char *w, size_t len, const char *word)
+#define AMOUNT_TOKEN_MAX 24		/* bytes of the longest table word */
+#define AMOUNT_WORD_SLOTS 256		/* hash slots (a power of two, > 2x the words) */
+#define AMOUNT_NWORDS (NELEM(amount_kinds) + NELEM(amount_thresholds) + NELEM(amount_rule_words))
+
+_Static_assert(NELEM(amount_currencies) < 256, "cur_start and cur_order hold a currency index in a byte");
+_Static_assert(AMOUNT_WORD_SLOTS >= 2 * AMOUNT_NWORDS && AMOUNT_NWORDS < 65535,
+	       "the word hash stays at most half full, its slots hold a word index in 16 bits");
+_Static_assert((AMOUNT_WORD_SLOTS & (AMOUNT_WORD_SLOTS - 1)) == 0, "AMOUNT_WORD_SLOTS is a power of two");
+
+/* What the word index knows of one word. */
+struct amount_word {
+	char folded[AMOUNT_TOKEN_MAX];	/* ASCII-lowercased */
+	size_t len;
+	struct amount_word_info info;
+};
+
+/* The index, built once by amount_words_init() and read-only after. */
+static struct {
+	size_t cur_len[NELEM(amount_currencies)];
+	char cur_folded[NELEM(amount_currencies)][AMOUNT_TOKEN_MAX];
+	/* currencies whose folded first byte is b, in table order:
+	   cur_order[cur_start[b]] .. cur_order[cur_start[b + 1] - 1] */
+	uint8_t cur_start[257];
+	uint8_t cur_order[NELEM(amount_currencies)];
+	struct amount_word words[AMOUNT_NWORDS];
+	size_t nwords, word_min, word_max;
+	uint16_t slot[AMOUNT_WORD_SLOTS];	/* index + 1 into words, 0 empty */
+} amount_ix;
+static pthread_once_t amount_ix_once = PTHREAD_ONCE_INIT;
+
+/* ASCII lowercase of a byte; other bytes are themselves (the C locale's tolower). */
+static inline unsigned char amount_fold(unsigned char c)
 {
-	return strlen(word) == len && strncasecmp(w, word, len) == 0;
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* True when the n bytes at p equal the folded token f, ASCII case-insensitively. */
+static inline bool amount_eq_folded(const char *p, const char *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (amount_fold((unsigned char)p[i]) != (unsigned char)f[i])
+			return false;
+	return true;
+}
+
+/* A table that does not fit the index is a programming error: stop. */
+static void amount_words_broken(const char *what)
+{
+	log_error("amount-words: cannot index '%s'", what);
+	abort();
+}
+
+/* Hash slot of a word from its length and its folded first, second and last bytes. */
+static inline size_t amount_word_hash(const char *w, size_t len)
+{
+	size_t h = len * 131u + amount_fold((unsigned char)w[0]) * 31u +
+		   amount_fold((unsigned char)w[len > 1 ? 1 : 0]) * 7u + amount_fold((unsigned char)w[len - 1]);
+	return (h ^ (h >> 5)) & (AMOUNT_WORD_SLOTS - 1);
+}
+
+/* Find a word in the hash; NULL when it is in none of the word tables. */
+static const struct amount_word *amount_word_find(const char *w, size_t len)
+{
+	if (len < amount_ix.word_min || len > amount_ix.word_max)
+		return NULL;
+	for (size_t h = amount_word_hash(w, len);; h = (h + 1) & (AMOUNT_WORD_SLOTS - 1)) {
+		const struct amount_word *e;
+		if (amount_ix.slot[h] == 0)
+			return NULL;
+		e = &amount_ix.words[amount_ix.slot[h] - 1];
+		if (e->len == len && amount_eq_folded(w, e->folded, len))
+			return e;
+	}
+}
+
+/* Add a word to the hash, or return the entry it already has (first wins). */
+static struct amount_word *amount_word_add(const char *word)
+{
+	size_t len = strlen(word), h;
+	struct amount_word *e;
+
+	if (len == 0 || len >= AMOUNT_TOKEN_MAX)
+		amount_words_broken(word);
+	for (h = amount_word_hash(word, len); amount_ix.slot[h] != 0; h = (h + 1) & (AMOUNT_WORD_SLOTS - 1)) {
+		e = &amount_ix.words[amount_ix.slot[h] - 1];
+		if (e->len == len && amount_eq_folded(word, e->folded, len))
+			return e;
+	}
+	e = &amount_ix.words[amount_ix.nwords++];
+	for (size_t i = 0; i < len; i++)
+		e->folded[i] = (char)amount_fold((unsigned char)word[i]);
+	e->len = len;
+	e->info.kind = -1;
+	amount_ix.slot[h] = (uint16_t)amount_ix.nwords;
+	if (amount_ix.nwords == 1 || len < amount_ix.word_min)
+		amount_ix.word_min = len;
+	if (len > amount_ix.word_max)
+		amount_ix.word_max = len;
+	return e;
+}
+
+/* Build the index (once, by pthread_once). */
+static void amount_words_build(void)
+{
+	size_t count[256] = { 0 }, at[256];
+
+	for (size_t i = 0; i < NELEM(amount_currencies); i++) {
+		const char *t = amount_currencies[i].tok;
+		size_t n = strlen(t);
+		if (n == 0 || n >= AMOUNT_TOKEN_MAX)
+			amount_words_broken(t);
+		amount_ix.cur_len[i] = n;
+		for (size_t k = 0; k < n; k++)
+			amount_ix.cur_folded[i][k] = (char)amount_fold((unsigned char)t[k]);
+		count[(unsigned char)amount_ix.cur_folded[i][0]]++;
+	}
+	/* A counting sort by first byte keeps the table order within a byte. */
+	for (size_t b = 0, sum = 0; b < 256; b++) {
+		amount_ix.cur_start[b] = (uint8_t)sum;
+		at[b] = sum;
+		sum += count[b];
+		amount_ix.cur_start[b + 1] = (uint8_t)sum;
+	}
+	for (size_t i = 0; i < NELEM(amount_currencies); i++)
+		amount_ix.cur_order[at[(unsigned char)amount_ix.cur_folded[i][0]]++] = (uint8_t)i;
+
+	for (size_t i = 0; i < NELEM(amount_kinds); i++) {
+		struct amount_word *e = amount_word_add(amount_kinds[i].word);
+		if (e->info.kind < 0) {
+			e->info.kind = amount_kinds[i].kind;
+			e->info.generic = amount_kinds[i].generic;
+		}
+	}
+	for (size_t i = 0; i < NELEM(amount_thresholds); i++)
+		amount_word_add(amount_thresholds[i])->info.threshold = true;
+	for (size_t i = 0; i < NELEM(amount_rule_words); i++)
+		amount_word_add(amount_rule_words[i])->info.rule = true;
+}
+
+/* Index the word tables; every entry point of the scanner calls it first. */
+void amount_words_init(void)
+{
+	if (pthread_once(&amount_ix_once, amount_words_build) != 0)
+		amount_words_broken("pthread_once");
+}
+
+/* True when a currency token starts with the byte c (any case). */
+bool amount_currency_may_start(unsigned char c)
+{
+	unsigned char f = amount_fold(c);
+	return amount_ix.cur_start[f + 1] > amount_ix.cur_start[f];
 }
 
 /* Match a currency token at p; returns its length and ISO code, or 0. */
 size_t amount_currency_at(const char *p, const char *end, const char **iso_r)
 {
-	for (size_t i = 0; i < NELEM(amount_currencies); i++) {
-		size_t n;
-		if (tolower((unsigned char)*p) != tolower((unsigned char)amount_currencies[i].tok[0]))
-			continue;	/* cheap first-byte test: this runs at every word start */
-		n = strlen(amount_currencies[i].tok);
-		if ((size_t)(end - p) < n || strncasecmp(p, amount_currencies[i].tok, n) != 0)
+	unsigned char f = amount_fold((unsigned char)*p);
+	unsigned char f1 = p + 1 < end ? amount_fold((unsigned char)p[1]) : 0;
+
+	/* The first byte matches by the index; the second rejects most of the rest. */
+	for (size_t k = amount_ix.cur_start[f]; k < amount_ix.cur_start[f + 1]; k++) {
+		size_t i = amount_ix.cur_order[k], n = amount_ix.cur_len[i];
+		if ((size_t)(end - p) < n || (n > 1 && (unsigned char)amount_ix.cur_folded[i][1] != f1) ||
+		    (n > 2 && !amount_eq_folded(p + 2, amount_ix.cur_folded[i] + 2, n - 2)))
 			continue;
 		/* Codes and names stand as words: "USD" but not "USDA", "euro" not
 		   "europe"; a digit may touch any of them ("€5", "USD200"). */
@@ -120,37 +277,42 @@ size_t amount_currency_at(const char *p, const char *end, const char **iso_r)
 	return 0;
 }
 
+/* What the word tables say of a whole word (kind -1 and all false: nothing). */
+struct amount_word_info amount_word_lookup(const char *w, size_t len)
+{
+	static const struct amount_word_info none = { .kind = -1 };
+	const struct amount_word *e = amount_word_find(w, len);
+
+	return e != NULL ? e->info : none;
+}
+
 /* Kind of a word, or -1; *generic_r says a plural noun ("refunds"). */
 int amount_kind_of(const char *w, size_t len, bool *generic_r)
 {
-	for (size_t i = 0; i < NELEM(amount_kinds); i++)
-		if (amount_word_is(w, len, amount_kinds[i].word)) {
-			*generic_r = amount_kinds[i].generic;
-			return amount_kinds[i].kind;
-		}
-	return -1;
+	const struct amount_word *e = amount_word_find(w, len);
+
+	if (e == NULL || e->info.kind < 0)
+		return -1;
+	*generic_r = e->info.generic;
+	return e->info.kind;
 }
 
 /* True for "off", which makes only a percentage a discount. */
 bool amount_word_off(const char *w, size_t len)
 {
-	return amount_word_is(w, len, "off");
+	return len == 3 && amount_eq_folded(w, "off", 3);
 }
 
 /* True when the word before an amount makes it a threshold. */
 bool amount_is_threshold(const char *w, size_t len)
 {
-	for (size_t i = 0; i < NELEM(amount_thresholds); i++)
-		if (amount_word_is(w, len, amount_thresholds[i]))
-			return true;
-	return false;
+	const struct amount_word *e = amount_word_find(w, len);
+	return e != NULL && e->info.threshold;
 }
 
 /* True when the word states a rule ("need", "approval"...). */
 bool amount_is_rule_word(const char *w, size_t len)
 {
-	for (size_t i = 0; i < NELEM(amount_rule_words); i++)
-		if (amount_word_is(w, len, amount_rule_words[i]))
-			return true;
-	return false;
+	const struct amount_word *e = amount_word_find(w, len);
+	return e != NULL && e->info.rule;
 }

@@ -35,7 +35,7 @@ struct amount_tok {
 	int line;
 	int granted;		/* amounts: kind granted, or -1 */
 	size_t dist;		/* amounts: words to the granting word */
-	struct hd_amount a;	/* amounts */
+	struct hd_amount a;	/* amounts only: set by whoever pushes one */
 };
 
 /* One sentence being read. */
@@ -123,25 +123,34 @@ static const char *skip_blanks(const char *t, const char *end)
 /* Percent words after a number ("20 percent", "20 Prozent"). */
 static size_t percent_at(const char *t, const char *end)
 {
-	static const char *const words[] = { "%", "percent", "per cent", "prozent", "procent", "pour cent", "por ciento", "per cento" };
+#define PW(s) { s, sizeof(s) - 1 }
+	static const struct { const char *w; size_t len; } words[] = {
+		PW("%"), PW("percent"), PW("per cent"), PW("prozent"), PW("procent"),
+		PW("pour cent"), PW("por ciento"), PW("per cento"),
+	};
+#undef PW
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		size_t wl = strlen(words[i]);
-		if ((size_t)(end - t) >= wl && strncasecmp(t, words[i], wl) == 0 &&
+		size_t wl = words[i].len;
+		if ((size_t)(end - t) >= wl && strncasecmp(t, words[i].w, wl) == 0 &&
 		    (wl == 1 || t + wl == end || !amount_is_wordc((unsigned char)t[wl])))
 			return wl;
 	}
 	return 0;
 }
 
-/* Try to read one amount at p: [currency] number [currency|%|percent]. */
+/* Try to read one amount at p: [currency] number [currency|%|percent];
+   returns its length, leaving a->text NULL. */
 static size_t amount_at(const char *p, const char *end, const char *dflt, struct hd_amount *a)
 {
 	const char *q = p, *iso = NULL;
 	size_t n;
 	double v;
 
+	/* Most words start no amount: leave before touching *a. */
+	if ((n = amount_currency_at(q, end, &iso)) == 0 && !isdigit((unsigned char)*q))
+		return 0;
 	memset(a, 0, sizeof(*a));
-	if ((n = amount_currency_at(q, end, &iso)) > 0) {
+	if (n > 0) {
 		q = skip_blanks(q + n, end);
 		if ((n = number_at(q, end, &v)) == 0)
 			return 0;
@@ -164,11 +173,9 @@ static size_t amount_at(const char *p, const char *end, const char *dflt, struct
 		return 0;
 	}
 	a->value = v;
-	if (!a->percent)
-		snprintf(a->currency, sizeof(a->currency), "%s",
-			 iso && *iso ? iso : (dflt && strlen(dflt) == 3 ? dflt : "USD"));
-	a->text = xstrndup(p, (size_t)(q - p));
-	return (size_t)(q - p);
+	if (!a->percent)	/* every ISO code, dflt included, is 3 bytes */
+		strcpy(a->currency, iso && *iso ? iso : (dflt && strlen(dflt) == 3 ? dflt : "USD"));
+	return (size_t)(q - p);	/* a->text is the caller's: most amounts grant nothing */
 }
 
 /* Is the amount token at i a threshold: "over $100", "$100 or more"? */
@@ -269,10 +276,9 @@ static void sentence_flush(struct amount_sentence *st, struct hd_amount **out, s
 		if (t->granted >= 0 && !sentence_threshold(st, i) && *n < HD_AMOUNT_MAX) {
 			t->a.kind = (enum hd_amount_kind)t->granted;
 			t->a.line = t->line;
+			t->a.text = xstrndup(t->s, t->len);
 			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 			(*out)[(*n)++] = t->a;
-		} else {
-			free(t->a.text);
 		}
 	}
 	st->n = 0;
@@ -291,12 +297,14 @@ static struct amount_tok *sentence_push(struct amount_sentence *st, struct hd_am
 	if (type == TOK_CLOSE && st->depth > 0)
 		st->depth--;
 	t = &st->tok[st->n++];
-	memset(t, 0, sizeof(*t));
+	/* Every field but the amount, which only TOK_AMOUNT reads and its caller sets. */
 	t->type = type;
 	t->s = s;
 	t->len = len;
 	t->kind = -1;
+	t->generic = false;
 	t->granted = -1;
+	t->dist = 0;
 	t->line = line;
 	t->depth = st->depth;
 	if (type == TOK_OPEN)
@@ -308,11 +316,15 @@ static struct amount_tok *sentence_push(struct amount_sentence *st, struct hd_am
 size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_amount **amounts_r)
 {
 	const char *end = text + strlen(text);
-	struct amount_sentence *st = xcalloc(1, sizeof(*st));
+	struct amount_sentence *st = xmalloc(sizeof(*st));	/* tokens are set as pushed */
 	struct hd_amount *out = NULL;
 	size_t n = 0;
 	int line = 1;
 
+	amount_words_init();
+	st->n = 0;
+	st->depth = 0;
+	st->rule = false;
 	for (const char *p = text; p < end && n < HD_AMOUNT_MAX;) {
 		unsigned char c = (unsigned char)*p;
 		struct hd_amount a;
@@ -339,7 +351,9 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 			p++;
 			continue;
 		}
-		if ((c == '$' || amount_is_wordc(c)) && (len = amount_at(p, end, default_currency, &a)) > 0) {
+		/* Only a digit or a currency token's first byte can start an amount. */
+		if ((c == '$' || amount_is_wordc(c)) && (isdigit(c) || amount_currency_may_start(c)) &&
+		    (len = amount_at(p, end, default_currency, &a)) > 0) {
 			sentence_push(st, &out, &n, TOK_AMOUNT, p, len, line)->a = a;
 			p += len;
 			continue;
@@ -348,12 +362,11 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 			const char *w = p;
 			while (p < end && amount_is_wordc((unsigned char)*p))
 				p++;
-			bool generic = false;
-			int kind = amount_kind_of(w, (size_t)(p - w), &generic);
+			struct amount_word_info wi = amount_word_lookup(w, (size_t)(p - w));
 			struct amount_tok *t = sentence_push(st, &out, &n, TOK_WORD, w, (size_t)(p - w), line);
-			t->kind = kind;
-			t->generic = generic;
-			if (kind < 0 && amount_is_rule_word(w, (size_t)(p - w)))
+			t->kind = wi.kind;
+			t->generic = wi.kind >= 0 && wi.generic;
+			if (wi.kind < 0 && wi.rule)
 				st->rule = true;
 			continue;
 		}
@@ -371,6 +384,8 @@ bool hd_amount_parse(const char *s, const char *default_currency, struct hd_amou
 	const char *end;
 	size_t len;
 
+	amount_words_init();
+	memset(a_r, 0, sizeof(*a_r));
 	while (*s == ' ')
 		s++;
 	end = s + strlen(s);
@@ -389,10 +404,9 @@ bool hd_amount_parse(const char *s, const char *default_currency, struct hd_amou
 		a_r->text = xstrndup(s, n);
 		return true;
 	}
-	if (s + len != end) {
-		free(a_r->text);
+	if (s + len != end)
 		return false;
-	}
+	a_r->text = xstrndup(s, len);
 	return true;
 }
 

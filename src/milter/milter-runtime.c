@@ -119,7 +119,6 @@ struct runtime *runtime_load(struct hd_diag *d)
 			free(err);
 			hd_policy_unref(&rt->policy);
 			hd_config_deinit(&rt->cfg);
-	hd_seal_key_free(&rt->seal);
 			free(rt);
 			return NULL;
 		}
@@ -139,6 +138,7 @@ void runtime_release(struct runtime **rtp)
 		return;
 	hd_policy_unref(&rt->policy);
 	hd_config_deinit(&rt->cfg);
+	hd_seal_key_free(&rt->seal);
 	free(rt);
 }
 

@@ -765,7 +765,7 @@ START_TEST(monitor_mode_never_refuses)
 	struct hd_audit_filter f = { .kind = "outbound" };
 	const struct hd_finding *fi;
 	struct hd_verdict *v;
-	char *detail = NULL, *err = NULL;
+	char *detail = NULL, *err = NULL, *json;
 
 	pol->monitor[HD_SECTION_TONE] = true;
 	pol->monitor[HD_SECTION_HANDOFF] = true;
@@ -780,7 +780,9 @@ START_TEST(monitor_mode_never_refuses)
 	ck_assert_str_eq(v->monitor_would, "reject");
 	ck_assert_ptr_nonnull(added(v, "X-Helpdesk-Tone"));	/* still stamped */
 	ck_assert_str_eq(added(v, "X-Helpdesk-Monitor"), "reject; sections=tone");
-	ck_assert_ptr_nonnull(strstr(hd_verdict_to_json(v), "\"monitor_would\":\"reject\""));
+	json = hd_verdict_to_json(v);
+	ck_assert_ptr_nonnull(strstr(json, "\"monitor_would\":\"reject\""));
+	free(json);
 	ck_assert_int_eq(hd_store_audit(store, &f, outbound_detail, &detail, &err), HD_STORE_OK);
 	ck_assert_str_eq(detail, "{\"monitor\":{\"would\":\"reject\",\"sections\":[\"tone\"]}}");
 	hd_verdict_deinit(&v);

@@ -2,12 +2,17 @@
 #include <config.h>
 #include <check.h>
 #include "check-run.h"
+#include <ctype.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "util.h"
 #include "amount.h"
+#include "amount-int.h"
+#include "amount-oracle.h"
 
 /* Scan s and expect exactly one amount with these properties. */
 static void expect_one(const char *s, enum hd_amount_kind kind, double value,
@@ -179,6 +184,263 @@ START_TEST(linear_on_many_amounts)
 }
 END_TEST
 
+/* A small deterministic generator (xorshift64*), so a failure is repeatable. */
+static uint64_t eq_state;
+static uint32_t eq_rand(void)
+{
+	eq_state ^= eq_state >> 12;
+	eq_state ^= eq_state << 25;
+	eq_state ^= eq_state >> 27;
+	return (uint32_t)((eq_state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+/* A random number below n. */
+static size_t eq_below(size_t n)
+{
+	return eq_rand() % n;
+}
+
+/* Pieces the inputs are built from, beside the oracle's own word tables. */
+static const char *const eq_glue[] = {
+	" ", " ", " ", " ", "  ", "\xc2\xa0", "\xe2\x80\xaf", ".", ". ", ",", "!", "?", "(", ")", "[", "]",
+	"\n", "\n\n", "\n \t\r\n", "\t", "\r\n", "'", "-", ":", ";", "/", "%", "$", "or more", "or less",
+	"of", "the", "a", "your", "we", "to", "refunds", "Europe", "USDA", "20k", "3rd", "0.", "dollarsign",
+	"\xc3\xa9", "\xe2\x82\xac\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe5\x86\x86\xe5\x85\x83", "\xd0\xb4\xd0\xbe",
+	"per cent", "pour cent", "por ciento", "per cento", "percent", "Prozent", "procent",
+};
+#define EQ_NGLUE (sizeof(eq_glue) / sizeof(eq_glue[0]))
+
+/* Append a random number: digits in groups marked by a comma, a dot, an
+   apostrophe or a no-break space; now and then longer than a number may be. */
+static void eq_number(struct strbuf *sb)
+{
+	static const char *const seps[] = { ",", ".", "'", "\xc2\xa0", "\xe2\x80\xaf", ",", "." };
+	size_t groups = 1 + eq_below(4);
+
+	for (size_t g = 0; g < groups; g++) {
+		size_t nd = g == 0 ? 1 + eq_below(4) : (eq_below(4) == 0 ? 1 + eq_below(5) : 3);
+		if (g > 0)
+			sb_puts(sb, seps[eq_below(sizeof(seps) / sizeof(seps[0]))]);
+		for (size_t d = 0; d < nd; d++)
+			sb_putc(sb, (char)('0' + (eq_below(3) == 0 ? 0 : eq_below(10))));
+	}
+	if (eq_below(30) == 0)
+		for (size_t d = 0; d < 45; d++)
+			sb_putc(sb, (char)('0' + eq_below(10)));
+}
+
+/* Append a word of a table, its case changed or cut or grown now and then. */
+static void eq_word(struct strbuf *sb)
+{
+	const char *w;
+	size_t k = eq_below(5), len, at = sb->len;
+
+	if (k == 0)
+		w = oracle_amount_currencies[eq_below(ORACLE_NELEM(oracle_amount_currencies))].tok;
+	else if (k == 1)
+		w = oracle_amount_kinds[eq_below(ORACLE_NELEM(oracle_amount_kinds))].word;
+	else if (k == 2)
+		w = oracle_amount_thresholds[eq_below(ORACLE_NELEM(oracle_amount_thresholds))];
+	else if (k == 3)
+		w = oracle_amount_rule_words[eq_below(ORACLE_NELEM(oracle_amount_rule_words))];
+	else
+		w = eq_glue[eq_below(EQ_NGLUE)];
+	len = strlen(w);
+	if (len > 1 && eq_below(8) == 0)
+		len -= 1 + eq_below(len - 1);	/* a prefix: "refun", "dolla" */
+	sb_append(sb, w, len);
+	if (eq_below(8) == 0)
+		sb_putc(sb, "sdAz9$"[eq_below(6)]);	/* grown: "refundss", "USD9" */
+	for (size_t i = at; i < sb->len; i++)
+		if (eq_below(6) == 0 && (unsigned char)sb->s[i] < 0x80)
+			sb->s[i] = (char)(isupper((unsigned char)sb->s[i]) ? tolower((unsigned char)sb->s[i])
+									   : toupper((unsigned char)sb->s[i]));
+}
+
+/* Build one random input of npieces pieces, then mutate a quarter of them. */
+static char *eq_input(size_t npieces)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < npieces; i++) {
+		size_t k = eq_below(10);
+		if (k < 4)
+			eq_word(&sb);
+		else if (k < 7)
+			eq_number(&sb);
+		else
+			sb_puts(&sb, eq_glue[eq_below(4) == 0 ? eq_below(EQ_NGLUE) : 0]);
+		if (eq_below(4) != 0)
+			sb_putc(&sb, ' ');	/* most pieces stand apart, some touch */
+	}
+	/* Random bytes (never NUL) put in, put over, or bytes taken out. */
+	for (size_t m = eq_below(4) == 0 ? eq_below(6) : 0; m > 0 && sb.len > 0; m--) {
+		size_t at = eq_below(sb.len);
+		char c = (char)(1 + eq_below(255));
+		if (eq_below(3) == 0) {
+			memmove(sb.s + at, sb.s + at + 1, sb.len - at);
+			sb.len--;
+		} else if (eq_below(2) == 0) {
+			sb.s[at] = c;
+		} else {
+			char *rest = xstrdup(sb.s + at);
+			sb_truncate(&sb, at);
+			sb_putc(&sb, c);
+			sb_puts(&sb, rest);
+			free(rest);
+		}
+	}
+	return sb_steal(&sb);
+}
+
+/* s with its control and non-ASCII bytes escaped, for a failure message. */
+static const char *eq_show(const char *s)
+{
+	static char buf[4096];
+	size_t o = 0;
+
+	for (; *s && o + 5 < sizeof(buf); s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Assert that two amounts are the same in every field. */
+static void eq_same_amount(const char *in, size_t i, const struct hd_amount *x, const struct hd_amount *y)
+{
+	ck_assert_msg(x->kind == y->kind && x->value == y->value && strcmp(x->currency, y->currency) == 0 &&
+		      x->percent == y->percent && strcmp(x->text, y->text) == 0 && x->line == y->line,
+		      "amount %zu differs on '%s': indexed %d %.17g %s %d '%s' line %d, oracle %d %.17g %s %d '%s' line %d",
+		      i, eq_show(in), x->kind, x->value, x->currency, x->percent, x->text, x->line,
+		      y->kind, y->value, y->currency, y->percent, y->text, y->line);
+}
+
+/* Assert that the scanner and the oracle find the same amounts in s. */
+static void eq_scan_same(const char *s, const char *dflt)
+{
+	struct hd_amount *a, *b;
+	size_t na = hd_amount_scan(s, dflt, &a), nb = oracle_hd_amount_scan(s, dflt, &b);
+
+	ck_assert_msg(na == nb, "'%s' (default %s): indexed %zu amounts, oracle %zu", eq_show(s),
+		      dflt ? dflt : "NULL", na, nb);
+	for (size_t i = 0; i < na; i++)
+		eq_same_amount(s, i, &a[i], &b[i]);
+	hd_amounts_free(a, na);
+	hd_amounts_free(b, nb);
+}
+
+/* Assert that hd_amount_parse and the oracle's parse agree on s. */
+static void eq_parse_same(const char *s, const char *dflt)
+{
+	struct hd_amount a, b;
+	bool ra = hd_amount_parse(s, dflt, &a), rb = oracle_hd_amount_parse(s, dflt, &b);
+
+	ck_assert_msg(ra == rb, "parse '%s': indexed %d, oracle %d", eq_show(s), ra, rb);
+	if (ra) {
+		eq_same_amount(s, 0, &a, &b);
+		free(a.text);
+		free(b.text);
+	}
+}
+
+/* Assert that every word lookup on [w, w+len) equals a walk of the oracle's tables. */
+static void eq_words_same(const char *w, size_t len)
+{
+	bool ga = false, gb = false;
+	int ka = amount_kind_of(w, len, &ga), kb = oracle_amount_kind_of(w, len, &gb);
+	struct amount_word_info wi = amount_word_lookup(w, len);
+	const char *ia = NULL, *ib = NULL;
+	size_t ca = len ? amount_currency_at(w, w + len, &ia) : 0;
+	size_t cb = len ? oracle_amount_currency_at(w, w + len, &ib) : 0;
+	char *z = xstrndup(w, len);
+
+	ck_assert_msg(ka == kb && (ka < 0 || ga == gb), "kind of '%s': %d/%d, oracle %d/%d", eq_show(z), ka, ga, kb, gb);
+	ck_assert_msg(wi.kind == kb && (kb < 0 || wi.generic == gb), "lookup kind of '%s'", eq_show(z));
+	ck_assert_msg(amount_is_threshold(w, len) == oracle_amount_is_threshold(w, len) &&
+		      wi.threshold == oracle_amount_is_threshold(w, len), "threshold '%s'", eq_show(z));
+	ck_assert_msg(amount_is_rule_word(w, len) == oracle_amount_is_rule_word(w, len) &&
+		      wi.rule == oracle_amount_is_rule_word(w, len), "rule word '%s'", eq_show(z));
+	ck_assert_msg(amount_word_off(w, len) == oracle_amount_word_off(w, len), "off '%s'", eq_show(z));
+	ck_assert_msg(ca == cb && (ca == 0 || strcmp(ia, ib) == 0), "currency at '%s': %zu %s, oracle %zu %s",
+		      eq_show(z), ca, ca ? ia : "", cb, cb ? ib : "");
+	ck_assert_msg(len == 0 || cb == 0 || amount_currency_may_start((unsigned char)w[0]),
+		      "'%s' is a currency but its first byte is rejected", eq_show(z));
+	free(z);
+}
+
+/* Every table word, in upper case, cut to every prefix and grown by a byte,
+   looks up as the oracle's walk of the tables says; so does every byte. */
+START_TEST(index_equals_tables)
+{
+	const char *all[400];
+	size_t n = 0;
+
+	amount_words_init();
+	for (size_t i = 0; i < ORACLE_NELEM(oracle_amount_currencies); i++)
+		all[n++] = oracle_amount_currencies[i].tok;
+	for (size_t i = 0; i < ORACLE_NELEM(oracle_amount_kinds); i++)
+		all[n++] = oracle_amount_kinds[i].word;
+	for (size_t i = 0; i < ORACLE_NELEM(oracle_amount_thresholds); i++)
+		all[n++] = oracle_amount_thresholds[i];
+	for (size_t i = 0; i < ORACLE_NELEM(oracle_amount_rule_words); i++)
+		all[n++] = oracle_amount_rule_words[i];
+	for (size_t i = 0; i < EQ_NGLUE; i++)
+		all[n++] = eq_glue[i];
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(all[i]);
+		char up[64], grown[72];
+		for (size_t k = 0; k <= len; k++)
+			eq_words_same(all[i], k);
+		for (size_t k = 0; k < len; k++)
+			up[k] = (char)toupper((unsigned char)all[i][k]);
+		eq_words_same(up, len);
+		for (const char *g = "s0$ a\xc3"; *g; g++) {
+			snprintf(grown, sizeof(grown), "%s%c", all[i], *g);
+			eq_words_same(grown, len + 1);
+			eq_scan_same(grown, "USD");
+		}
+	}
+	for (int c = 1; c < 256; c++) {
+		char s[3] = { (char)c, '7', '\0' };
+		eq_words_same(s, 1);
+		eq_words_same(s, 2);
+	}
+}
+END_TEST
+
+/* The indexed scanner finds exactly what the table walk found, on thousands
+   of random and mutated texts made of the tables' words, numbers, separators,
+   currency symbols and UTF-8, with every kind of default currency. */
+START_TEST(scan_equals_oracle)
+{
+	static const char *const dflts[] = { "USD", "EUR", "CAD", NULL, "CA" };
+	size_t found = 0;
+
+	eq_state = 0x9e3779b97f4a7c15ULL;
+	for (size_t i = 0; i < 20000; i++) {
+		char *s = eq_input(1 + eq_below(i % 10 == 0 ? 400 : 40));
+		const char *d = dflts[eq_below(sizeof(dflts) / sizeof(dflts[0]))];
+		struct hd_amount *a;
+		size_t n = hd_amount_scan(s, d, &a);
+		found += n;
+		hd_amounts_free(a, n);
+		eq_scan_same(s, d);
+		free(s);
+		s = eq_input(1 + eq_below(4));
+		eq_parse_same(s, d);
+		free(s);
+	}
+	/* The inputs must reach the granting paths, or the comparison proves little. */
+	ck_assert_msg(found > 5000, "only %zu granted amounts in 20000 inputs", found);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("amount");
@@ -192,6 +454,8 @@ int main(void)
 	tcase_add_test(tc, currency_words_and_formats);
 	tcase_add_test(tc, governed_by_the_grant);
 	tcase_add_test(tc, linear_on_many_amounts);
+	tcase_add_test(tc, index_equals_tables);
+	tcase_add_test(tc, scan_equals_oracle);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	failed = hd_check_run(s);
