@@ -45,14 +45,36 @@ static struct quote_line *quote_lines(const char *text, size_t len, size_t *n_r)
 	return l;
 }
 
+/* FNV-1a over a line's words, one space between them. */
+struct line_hash {
+	uint64_t h;
+	size_t out;		/* bytes hashed */
+	bool space;		/* a separator is pending */
+};
+
+/* Hash one folded byte: a word byte, or a separator that becomes one space
+   before the next word byte. */
+static inline void line_hash_step(struct line_hash *st, unsigned char c, bool word)
+{
+	if (!word) {
+		st->space = st->out > 0;
+		return;
+	}
+	if (st->space) {
+		st->h = (st->h ^ ' ') * 0x100000001b3ULL;
+		st->out++;
+		st->space = false;
+	}
+	st->h = (st->h ^ c) * 0x100000001b3ULL;
+	st->out++;
+}
+
 /* Normalise a line (fold case, drop quote marks, punctuation and spacing) and
    hash it; returns the normalised length, 0 when nothing is left. */
 static size_t quote_line_hash(const char *s, size_t len, uint32_t *hash_r)
 {
 	char fold[HD_QUOTE_FOLD_MAX];
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-	size_t out = 0;
-	bool space = false;
+	struct line_hash st = { 0xcbf29ce484222325ULL, 0, false };
 
 	while (len > 0 && (*s == '>' || *s == ' ' || *s == '\t')) {
 		s++;
@@ -68,39 +90,18 @@ static size_t quote_line_hash(const char *s, size_t len, uint32_t *hash_r)
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 'A' && c <= 'Z')
 			c = (unsigned char)(c + 32);
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-			space = out > 0;
-			continue;
-		}
-		if (space) {
-			h = (h ^ ' ') * 0x100000001b3ULL;
-			out++;
-			space = false;
-		}
-		h = (h ^ c) * 0x100000001b3ULL;
-		out++;
+		line_hash_step(&st, c, (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
 	}
 	for (size_t off = ascii == len ? len : 0; off < len;) {
 		size_t fl = quote_fold(s + off, len - off, fold, sizeof(fold));
 		for (size_t i = 0; i < fl; i++) {
 			unsigned char c = (unsigned char)fold[i];
-			bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
-			if (!word) {
-				space = out > 0;
-				continue;
-			}
-			if (space) {
-				h = (h ^ ' ') * 0x100000001b3ULL;
-				out++;
-				space = false;
-			}
-			h = (h ^ c) * 0x100000001b3ULL;
-			out++;
+			line_hash_step(&st, c, (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80);
 		}
 		off += fl;
 	}
-	*hash_r = (uint32_t)(h ^ (h >> 32));
-	return out;
+	*hash_r = (uint32_t)(st.h ^ (st.h >> 32));
+	return st.out;
 }
 
 /* Sort helper for the hashes. */

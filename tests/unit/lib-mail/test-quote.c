@@ -267,6 +267,30 @@ START_TEST(test_regions)
 }
 END_TEST
 
+/* A line's fingerprint is what stores already hold (thread_lines): FNV-1a
+   over the folded words, pinned here so no speed-up changes a value. The
+   first is worked out independently (Python); the other two are the values
+   of the code before the ASCII fast path. */
+START_TEST(test_fingerprint_values)
+{
+	static const struct { const char *line; uint32_t hash; } cases[] = {
+		{ "> Your service has been down since this morning.", 0x8992d58bu },
+		{ "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\x96LN, wir warten seit Montag auf Antwort!", 0x64a6b4c1u },
+		{ "\xce\x9a\xce\x91\xce\x9b\xce\x97\xce\x9c\xce\x95\xce\xa1\xce\x91 \xcf\x83\xce\xb1\xcf\x82, "
+		  "\xce\xb7 \xcf\x80\xce\xb1\xcf\x81\xce\xb1\xce\xb3\xce\xb3\xce\xb5\xce\xbb\xce\xaf\xce\xb1 55 "
+		  "\xce\xbb\xce\xb5\xce\xaf\xcf\x80\xce\xb5\xce\xb9 \xce\xb1\xce\xba\xcf\x8c\xce\xbc\xce\xb1", 0x29c8122fu },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t *h = NULL;
+		size_t n = hd_quote_fingerprint(cases[i].line, strlen(cases[i].line), &h);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_msg(h[0] == cases[i].hash, "line %zu: 0x%08x, want 0x%08x", i,
+			      h[0], cases[i].hash);
+		free(h);
+	}
+}
+END_TEST
+
 /* Lines of the thread's earlier messages are quoted whatever the style. */
 START_TEST(test_thread)
 {
@@ -323,6 +347,7 @@ static Suite *quote_suite(void)
 	tcase_add_test(tc, test_header_blocks);
 	tcase_add_test(tc, test_regions);
 	tcase_add_test(tc, test_thread);
+	tcase_add_test(tc, test_fingerprint_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
