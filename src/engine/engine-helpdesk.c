@@ -186,17 +186,17 @@ static void route_rt(const struct hd_policy *p, const struct hd_helpdesk *h, con
 /* Bytes read from a spooled message at a time by the raw scan. */
 #define HD_HELPDESK_RAW_CHUNK 65536
 
-/* State of the raw header-block scan: the name of the current field. */
+/* State of the raw header-block scan: the name of the current field, and
+   every field name in the helpdesk's namespace, in order, repeats kept. */
 struct raw_scan {
 	char name[HD_HELPDESK_RAW_NAME_MAX + 1];
 	size_t nlen;
 	bool line_start, in_name, too_long, last_empty, done;
+	struct strvec found;
 };
 
-/* Feed bytes of the raw message to the scan; each field name in the
-   helpdesk's namespace is listed for removal once. */
-static void raw_scan_feed(struct raw_scan *sc, enum hd_helpdesk_kind kind, const char *p, size_t n,
-			  struct hd_verdict *v)
+/* Feed bytes of the raw message to the scan. */
+static void raw_scan_feed(struct raw_scan *sc, enum hd_helpdesk_kind kind, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n && !sc->done; i++) {
 		char c = p[i];
@@ -225,9 +225,8 @@ static void raw_scan_feed(struct raw_scan *sc, enum hd_helpdesk_kind kind, const
 			while (sc->nlen > 0 && (sc->name[sc->nlen - 1] == ' ' || sc->name[sc->nlen - 1] == '\t'))
 				sc->nlen--;
 			sc->name[sc->nlen] = '\0';
-			if (!sc->too_long && sc->nlen > 0 && in_namespace(kind, sc->name) &&
-			    !sv_contains_ci(&v->headers_removed, sc->name))
-				sv_push(&v->headers_removed, sc->name);
+			if (!sc->too_long && sc->nlen > 0 && in_namespace(kind, sc->name))
+				sv_push(&sc->found, sc->name);
 			sc->in_name = false;
 		} else if (sc->nlen < HD_HELPDESK_RAW_NAME_MAX) {
 			sc->name[sc->nlen++] = c;
@@ -235,6 +234,75 @@ static void raw_scan_feed(struct raw_scan *sc, enum hd_helpdesk_kind kind, const
 			sc->too_long = true;
 		}
 	}
+}
+
+/* A found name and where it was found, for sorting. */
+struct raw_ref {
+	const char *name;
+	size_t pos;
+};
+
+/* Case-insensitive name order, then the order found. */
+static int raw_ref_cmp(const void *a, const void *b)
+{
+	const struct raw_ref *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+
+	return c != 0 ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* List each found name once (any case; the first spelling found), in the
+   order found, unless already listed. Sorted, not searched name by name: a
+   message may hold as many forged names as it has header lines. */
+static void raw_list_found(const struct strvec *found, struct hd_verdict *v)
+{
+	struct raw_ref *refs;
+	struct sv_index listed;
+	bool *first;
+
+	if (found->n == 0)
+		return;
+	refs = xmalloc(found->n * sizeof(*refs));
+	first = xcalloc(found->n, sizeof(*first));
+	for (size_t i = 0; i < found->n; i++) {
+		refs[i].name = found->v[i];
+		refs[i].pos = i;
+	}
+	qsort(refs, found->n, sizeof(*refs), raw_ref_cmp);
+	for (size_t i = 0; i < found->n; i++)
+		if (i == 0 || strcasecmp(refs[i - 1].name, refs[i].name) != 0)
+			first[refs[i].pos] = true;
+	sv_index_build(&listed, &v->headers_removed);
+	for (size_t i = 0; i < found->n; i++)
+		if (first[i] && !sv_index_contains_ci(&listed, found->v[i]))
+			sv_push(&v->headers_removed, found->v[i]);
+	sv_index_free(&listed);
+	free(first);
+	free(refs);
+}
+
+/* Read the raw header block, from memory or the spool file. */
+static void raw_scan_message(struct raw_scan *sc, enum hd_helpdesk_kind kind,
+			     const struct hd_engine_input *in)
+{
+	if (in->data != NULL) {
+		raw_scan_feed(sc, kind, in->data, in->len);
+		return;
+	}
+	if (in->fd < 0)
+		return;
+	char *buf = xmalloc(HD_HELPDESK_RAW_CHUNK);
+	off_t off = 0;
+	while (!sc->done) {
+		ssize_t n = pread(in->fd, buf, HD_HELPDESK_RAW_CHUNK, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		raw_scan_feed(sc, kind, buf, (size_t)n);
+		off += n;
+	}
+	free(buf);
 }
 
 /* List every control header of the raw header block, also those past
@@ -245,24 +313,10 @@ static void raw_control_headers(enum hd_helpdesk_kind kind, const struct hd_engi
 {
 	struct raw_scan sc = { .line_start = true };
 
-	if (in->data != NULL) {
-		raw_scan_feed(&sc, kind, in->data, in->len, v);
-		return;
-	}
-	if (in->fd < 0)
-		return;
-	char *buf = xmalloc(HD_HELPDESK_RAW_CHUNK);
-	off_t off = 0;
-	while (!sc.done) {
-		ssize_t n = pread(in->fd, buf, HD_HELPDESK_RAW_CHUNK, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		raw_scan_feed(&sc, kind, buf, (size_t)n, v);
-		off += n;
-	}
-	free(buf);
+	sv_init(&sc.found);
+	raw_scan_message(&sc, kind, in);
+	raw_list_found(&sc.found, v);
+	sv_free(&sc.found);
 }
 
 /* Inbound dialect work for the team's helpdesk. */

@@ -220,6 +220,39 @@ bool sv_contains_ci(const struct strvec *sv, const char *s)
 	return false;
 }
 
+/* qsort/bsearch order of an sv_index: strcasecmp of the strings. */
+static int sv_index_cmp(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sort pointers to sv's strings case-insensitively. */
+void sv_index_build(struct sv_index *ix, const struct strvec *sv)
+{
+	ix->n = sv->n;
+	ix->v = NULL;
+	if (sv->n == 0)
+		return;
+	ix->v = xmalloc(sv->n * sizeof(*ix->v));
+	for (size_t i = 0; i < sv->n; i++)
+		ix->v[i] = sv->v[i];
+	qsort(ix->v, ix->n, sizeof(*ix->v), sv_index_cmp);
+}
+
+/* True when s equals one of the indexed strings, ignoring ASCII case. */
+bool sv_index_contains_ci(const struct sv_index *ix, const char *s)
+{
+	return ix->n > 0 && bsearch(&s, ix->v, ix->n, sizeof(*ix->v), sv_index_cmp) != NULL;
+}
+
+/* Free the view (not the strings). */
+void sv_index_free(struct sv_index *ix)
+{
+	free(ix->v);
+	ix->v = NULL;
+	ix->n = 0;
+}
+
 /* Free every string and the vector. */
 void sv_free(struct strvec *sv)
 {

@@ -44,6 +44,17 @@ void sv_init(struct strvec *sv);
 void sv_push(struct strvec *sv, const char *s);
 void sv_push_owned(struct strvec *sv, char *s);
 bool sv_contains_ci(const struct strvec *sv, const char *s);
+/* A sorted, case-insensitive view of a vector's strings (still owned by
+   the vector), for many lookups: O(log n) each where sv_contains_ci is
+   O(n), so checking every header of a message against a list as long as
+   the message stays O(n log n). */
+struct sv_index {
+	const char **v;
+	size_t n;
+};
+void sv_index_build(struct sv_index *ix, const struct strvec *sv);
+bool sv_index_contains_ci(const struct sv_index *ix, const char *s);
+void sv_index_free(struct sv_index *ix);
 void sv_free(struct strvec *sv);
 
 /* Logging. The default sink writes to stderr; the daemon installs syslog. */
