@@ -8,23 +8,37 @@
  * from the cost of helpdesk-milter's own work. It must never be installed or
  * used for anything but that measurement.
  *
- * Usage: null-milter SOCKET [HEADERS]   (unix:/path or inet:PORT@HOST; runs
- * until killed; HEADERS: how many headers to add, 0 to 20, default 6)
+ * With SYNCFILE it is the floor of a filter that keeps a record of every
+ * message on disk before it answers (as helpdesk-milter does): at end of
+ * message it appends one 4 KB block to SYNCFILE and fdatasync()s it, and
+ * nothing else. That tells the cost of durability on this disk apart from
+ * the cost of helpdesk-milter's own work.
+ *
+ * Usage: null-milter SOCKET [HEADERS [SYNCFILE]]   (unix:/path or
+ * inet:PORT@HOST; runs until killed; HEADERS: how many headers to add, 0 to
+ * 20, default 6)
  */
 #include <libmilter/mfapi.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define NULL_MILTER_FD_SCAN_MAX 64	/* descriptors searched for the listener */
 #define NULL_MILTER_HEADERS_MAX 20	/* headers added per message, at most */
 #define NULL_MILTER_HEADERS_DEFAULT 6
+#define NULL_MILTER_RECORD_SIZE 4096	/* bytes appended per message with SYNCFILE */
+
+static int null_sync_fd = -1;		/* SYNCFILE, or -1 */
+static _Atomic long long null_sync_off;	/* where the next record goes */
 
 static int null_headers = NULL_MILTER_HEADERS_DEFAULT;
 
@@ -96,10 +110,23 @@ static sfsistat null_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	return null_continue(SMFIP_NR_BODY);
 }
 
-/* End of message: add the headers, accept. */
+/* Append one record to SYNCFILE and wait until it is on disk; false on error. */
+static int null_sync_record(void)
+{
+	static const char block[NULL_MILTER_RECORD_SIZE];
+	long long off = atomic_fetch_add(&null_sync_off, NULL_MILTER_RECORD_SIZE);
+
+	return pwrite(null_sync_fd, block, sizeof(block), (off_t)off) == (ssize_t)sizeof(block) &&
+	       fdatasync(null_sync_fd) == 0;
+}
+
+/* End of message: keep the record (with SYNCFILE), add the headers, accept. */
 static sfsistat null_eom(SMFICTX *ctx)
 {
 	char name[32];
+
+	if (null_sync_fd >= 0 && !null_sync_record())
+		return SMFIS_TEMPFAIL;
 
 	for (int i = 1; i <= null_headers; i++) {
 		snprintf(name, sizeof(name), "X-Null-Milter-%d", i);
@@ -141,11 +168,16 @@ static void null_nodelay(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s SOCKET [HEADERS]\n", argv[0]);
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: %s SOCKET [HEADERS [SYNCFILE]]\n", argv[0]);
 		return 2;
 	}
-	if (argc == 3) {
+	if (argc == 4 && (null_sync_fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+					       0600)) < 0) {
+		perror(argv[3]);
+		return 1;
+	}
+	if (argc >= 3) {
 		null_headers = atoi(argv[2]);
 		if (null_headers < 0 || null_headers > NULL_MILTER_HEADERS_MAX) {
 			fprintf(stderr, "null-milter: HEADERS must be 0 to %d\n",
