@@ -642,6 +642,39 @@ static size_t config_apply(struct cload *c, const struct hd_ynode *root, struct 
 }
 
 /* Finish loading from a parsed tree (owned by the caller). */
+/* Record where each key of the first two levels of the map n was written,
+   so later checks (helpdesk-milter -n) can name file:line:column. */
+static void config_positions(struct hd_config *cfg, const struct hd_ynode *n, const char *prefix)
+{
+	if (n == NULL || n->type != HD_Y_MAP)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct hd_ynode *v = n->items[i];
+		char *key = prefix != NULL ? xasprintf("%s.%s", prefix, n->keys[i]->scalar)
+					   : xstrdup(n->keys[i]->scalar);
+
+		cfg->pos = xrealloc(cfg->pos, (cfg->npos + 1) * sizeof(*cfg->pos));
+		cfg->pos[cfg->npos++] = (struct hd_config_pos){ key, v->line, v->column };
+		if (prefix == NULL)
+			config_positions(cfg, v, key);
+	}
+}
+
+/* Public entry: see settings.h. */
+bool hd_config_key_pos(const struct hd_config *c, const char *key, int *line_r, int *column_r)
+{
+	*line_r = 1;
+	*column_r = 1;
+	for (size_t i = 0; i < c->npos; i++) {
+		if (strcmp(c->pos[i].key, key) == 0) {
+			*line_r = c->pos[i].line;
+			*column_r = c->pos[i].column;
+			return true;
+		}
+	}
+	return false;
+}
+
 static struct hd_config *config_from_tree(const char *name, const struct hd_ynode *root,
 					  struct hd_diag *diag)
 {
@@ -654,6 +687,7 @@ static struct hd_config *config_from_tree(const char *name, const struct hd_ynod
 		return NULL;
 	}
 	cresolve(cfg);
+	config_positions(cfg, root, NULL);
 	return cfg;
 }
 
@@ -718,6 +752,9 @@ void hd_config_deinit(struct hd_config **cp)
 	if (c == NULL)
 		return;
 	free(c->file);
+	for (size_t i = 0; i < c->npos; i++)
+		free(c->pos[i].key);
+	free(c->pos);
 	free(c->socket);
 	free(c->socket_owner);
 	free(c->socket_group);

@@ -15,8 +15,16 @@ struct hd_netlist;
 #define HD_CONFIG_DEFAULT_PATH SYSCONFDIR "/helpdesk-milter/helpdesk-milter.yaml"
 #define HD_CONFIG_DEFAULT_SENDMAIL "/usr/sbin/sendmail"
 
+/* Where a key was written in the configuration file. */
+struct hd_config_pos {
+	char *key;			/* dotted: "store", "limits.mime_depth" */
+	int line, column;		/* of its value */
+};
+
 struct hd_config {
 	char *file;
+	struct hd_config_pos *pos;	/* every key of the first two levels, file order */
+	size_t npos;
 	char *socket;			/* default unix:/run/helpdesk-milter/helpdesk-milter.sock */
 	char *socket_owner, *socket_group; /* NULL: unchanged */
 	int socket_mode;		/* default 0660 */
@@ -52,6 +60,9 @@ struct hd_config *hd_config_load(const char *path, struct hd_diag *diag);
 struct hd_config *hd_config_load_buffer(const char *name, const char *data, size_t len,
 					struct hd_diag *diag);
 void hd_config_deinit(struct hd_config **c);
+/* Where the value of key (dotted: "limits.mime_depth") was written; false
+   when the file does not set it (the default is in force). */
+bool hd_config_key_pos(const struct hd_config *c, const char *key, int *line_r, int *column_r);
 
 /* A size "10M", "64K", "1G", "4096" (binary units); false when malformed. */
 bool hd_config_parse_size(const char *s, size_t *size_r);

@@ -32,12 +32,18 @@ struct check_identity {
 	const char *name;	/* for messages */
 };
 
-/* Add one problem about a config key. */
+/* Add one problem about a config key, at the line and column of its value
+   (or 1:1, saying so, when the file leaves the key at its default). */
 static void check_fail(struct hd_diag *d, const struct hd_config *cfg, const char *key,
 		       const char *what)
 {
-	hd_diag_add(d, cfg->file != NULL ? cfg->file : "(built-in defaults)", 1, 1, "%s: %s",
-		    key, what);
+	int line, column;
+
+	if (hd_config_key_pos(cfg, key, &line, &column) || cfg->file == NULL)
+		hd_diag_add(d, cfg->file != NULL ? cfg->file : "(built-in defaults)", line, column,
+			    "%s: %s", key, what);
+	else
+		hd_diag_add(d, cfg->file, 1, 1, "%s (not set: the default): %s", key, what);
 }
 
 /* True when the identity may do `want` (a mode triple: 4 read, 2 write,

@@ -14,16 +14,20 @@ mta_env_init hd-daemon
 sed_group() { sed -i 's/^socket_group: .*/socket_group: root/' "$1"; }
 
 # check_n LABEL KEY SED-SCRIPT: -n on a good config edited by SED-SCRIPT
-# exits 78 (EX_CONFIG) and its message names KEY.
+# exits 78 (EX_CONFIG) and its message names KEY at the file:line:column
+# of its value.
 check_n() {
-	local label=$1 key=$2 script=$3 rc
+	local label=$1 key=$2 script=$3 rc line col
 	milter_config "$T/n.yaml" "unix:$T/milter/n.sock"
 	sed_group "$T/n.yaml"
 	sed -i -e "$script" "$T/n.yaml"
 	"$MILTER_BIN" -n -c "$T/n.yaml" >"$T/n.out" 2>&1
 	rc=$?
+	line=$(grep -n "^$key:" "$T/n.yaml" | tail -1 | cut -d: -f1)
+	col=$(( ${#key} + 3 ))
 	check "-n $label: exit 78 (got $rc)" test "$rc" -eq 78
-	check "-n $label: message names $key" grep -q "$key" "$T/n.out"
+	check "-n $label: message names $key at n.yaml:$line:$col" \
+		grep -q "n.yaml:$line:$col: $key: " "$T/n.out"
 	[ "$rc" -eq 78 ] || sed 's/^/#   /' "$T/n.out"
 }
 

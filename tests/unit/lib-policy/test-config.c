@@ -308,7 +308,7 @@ START_TEST(test_file)
 	path = xasprintf("%s/helpdesk-milter.yaml", dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs("# test\npolicy: rules/policy.yaml\nsocket: /run/x.sock\n", f);
+	fputs("# test\npolicy: rules/policy.yaml\nsocket: /run/x.sock\nlimits:\n  mime_depth:  8\n", f);
 	fclose(f);
 	hd_diag_init(&d);
 	c = hd_config_load(path, &d);
@@ -317,6 +317,17 @@ START_TEST(test_file)
 	ck_assert_str_eq(c->policy, want);
 	ck_assert_str_eq(c->file, path);
 	free(want);
+	/* where each key's value was written, for later checks (-n) */
+	int line, col;
+	ck_assert(hd_config_key_pos(c, "socket", &line, &col));
+	ck_assert_int_eq(line, 3);
+	ck_assert_int_eq(col, 9);
+	ck_assert(hd_config_key_pos(c, "limits.mime_depth", &line, &col));
+	ck_assert_int_eq(line, 5);
+	ck_assert_int_eq(col, 16);
+	ck_assert(!hd_config_key_pos(c, "store", &line, &col));	/* the default */
+	ck_assert_int_eq(line, 1);
+	ck_assert(!hd_config_key_pos(c, "mime_depth", &line, &col));
 	hd_config_deinit(&c);
 	unlink(path);
 
