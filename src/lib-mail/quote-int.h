@@ -59,9 +59,12 @@ struct quote_line {
 /* quote-words.c */
 size_t quote_fold(const char *s, size_t len, char *out, size_t outmax);
 bool quote_words_wrote(const char *folded, size_t len);
+bool quote_words_wrote_word(const char *s, size_t len, bool ascii);
 bool quote_words_title(const char *folded, size_t len);
+bool quote_words_title_raw(const char *s, size_t want, size_t avail);
 bool quote_words_attr_start(const char *folded, size_t len);
 bool quote_words_mobile_sig(const char *folded, size_t len);
+bool quote_words_mobile_sig_raw(const char *s, size_t len);
 enum quote_hdr quote_words_header(const char *folded, size_t len);
 
 /* quote-attrib.c */
