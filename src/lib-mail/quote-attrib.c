@@ -52,6 +52,13 @@ static size_t qa_mark(const char *s, size_t len)
 /* Drop blanks and direction marks at both ends. */
 void quote_trim(const char **s, size_t *len)
 {
+	unsigned char first = *len > 0 ? (unsigned char)**s : 0;
+	unsigned char last = *len > 0 ? (unsigned char)(*s)[*len - 1] : 0;
+
+	/* most lines start and end in neither a blank nor a mark (0xe2 ...) */
+	if (first != ' ' && first != '\t' && first != 0xe2 && last != ' ' && last != '\t' &&
+	    !(last >= 0x8e && last <= 0xae))
+		return;
 	for (;;) {
 		size_t m = qa_mark(*s, *len);
 		if (*len > 0 && (**s == ' ' || **s == '\t'))
@@ -166,14 +173,29 @@ bool quote_header_name(const char *s, size_t len, const char **name_r, size_t *n
 /* Give a line its kind; for a header line also which header. */
 enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r)
 {
+	const char *t;
+	size_t tlen;
+
+	return quote_classify_trim(s, len, hdr_r, &t, &tlen);
+}
+
+/* quote_classify(), and the line trimmed (quote_trim()) in *t_r, *tlen_r. */
+enum quote_kind quote_classify_trim(const char *s, size_t len, enum quote_hdr *hdr_r,
+				    const char **t_r, size_t *tlen_r)
+{
 	char fold[HD_QUOTE_FOLD_MAX];
 	const char *name;
 	size_t nl, lead = 0, fl;
 
 	*hdr_r = QH_UNKNOWN;
-	if ((len == 3 && memcmp(s, "-- ", 3) == 0) || (len == 2 && memcmp(s, "--", 2) == 0))
+	if ((len == 3 && memcmp(s, "-- ", 3) == 0) || (len == 2 && memcmp(s, "--", 2) == 0)) {
+		*t_r = s;
+		*tlen_r = len;	/* not trimmed: no decision reads it */
 		return QK_SIG;
+	}
 	quote_trim(&s, &len);
+	*t_r = s;
+	*tlen_r = len;
 	if (len == 0)
 		return QK_BLANK;
 	if (s[0] == '>')
@@ -300,12 +322,11 @@ enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i
 				  size_t *start_r)
 {
 	char fold[HD_QUOTE_FOLD_MAX];
-	const char *s = l[i].s;
-	size_t len = l[i].len, start = i, total;
+	const char *s = l[i].t;	/* trimmed by quote_classify_trim() */
+	size_t len = l[i].tlen, start = i, total;
 	struct qa_evidence ev;
 	bool colon, wrote_end = false;
 
-	quote_trim(&s, &len);
 	if (l[i].kind != QK_TEXT || len == 0 || len > HD_QUOTE_LINE_MAX)
 		return QC_NONE;
 	colon = qa_colon_end(s, len);

@@ -19,6 +19,7 @@
 #define HD_QUOTE_SEP_MIN	5	/* "_____" / "-----" separator length */
 #define HD_QUOTE_MOBILE_MAX	80	/* bytes of a "Sent from my phone" line */
 #define HD_QUOTE_MOBILE_PREFIX	64	/* bytes compared: longer than any in quote-words.c */
+#define HD_QUOTE_FP_INSERTION	64	/* fingerprints sorted by insertion, more by qsort */
 
 /* What a line is, before any decision. */
 enum quote_kind {
@@ -50,6 +51,8 @@ enum quote_conf {
 struct quote_line {
 	const char *s;
 	size_t len;		/* without CR/LF */
+	const char *t;		/* the line without blanks and marks at its ends */
+	size_t tlen;		/* (quote_trim() as quote_classify() found it) */
 	enum quote_kind kind;
 	enum quote_hdr hdr;	/* QK_HEADER: which header */
 	uint8_t region;		/* enum hd_quote_kind */
@@ -73,6 +76,8 @@ bool quote_has_address(const char *s, size_t len);
 bool quote_has_datetime(const char *s, size_t len);
 bool quote_header_name(const char *s, size_t len, const char **name_r, size_t *name_len_r);
 enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r);
+enum quote_kind quote_classify_trim(const char *s, size_t len, enum quote_hdr *hdr_r,
+				    const char **t_r, size_t *tlen_r);
 enum quote_conf quote_header_block(const struct quote_line *l, size_t n, size_t i,
 				   bool after_separator);
 enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i,

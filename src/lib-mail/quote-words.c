@@ -141,6 +141,7 @@ static struct qw_index qw_lists[QW_NLISTS] = {
 	[QW_HDR_OTHER] = { qw_hdr_other, NELEM(qw_hdr_other), NULL, 0, 0, { 0 }, false },
 };
 static pthread_once_t qw_once = PTHREAD_ONCE_INIT;
+static int qw_ready;		/* set (release) once qw_init() has run */
 
 /* Fill every list's index (once, under pthread_once). */
 static void qw_init(void)
@@ -164,12 +165,14 @@ static void qw_init(void)
 		}
 		lens += ix->n;
 	}
+	__atomic_store_n(&qw_ready, 1, __ATOMIC_RELEASE);
 }
 
-/* The index of list k, built on first use. */
+/* The index of list k, built on first use (pthread_once only until then). */
 static inline const struct qw_index *qw_ix(unsigned k)
 {
-	pthread_once(&qw_once, qw_init);
+	if (!__atomic_load_n(&qw_ready, __ATOMIC_ACQUIRE))
+		pthread_once(&qw_once, qw_init);
 	return &qw_lists[k];
 }
 
@@ -233,8 +236,11 @@ size_t quote_fold(const char *s, size_t len, char *out, size_t outmax)
 /* The first byte of quote_fold(s, len): it depends on the first two alone. */
 static inline unsigned char qw_fold_first(const char *s, size_t len)
 {
+	unsigned char c = (unsigned char)s[0];
 	char two[2];
 
+	if (c < 0xc0)
+		return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 	quote_fold(s, len < 2 ? len : 2, two, 2);
 	return (unsigned char)two[0];
 }

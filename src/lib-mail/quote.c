@@ -26,16 +26,15 @@ static struct quote_line *quote_lines(const char *text, size_t len, size_t *n_r)
 	     p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
 		n++;
 	cap = n;
-	l = xcalloc(cap, sizeof(*l));
+	l = xmalloc(cap * sizeof(*l));	/* every field is set below */
 	n = 0;
 	for (const char *p = text, *end = text + len; p <= end && n < cap;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl != NULL ? nl : end;
-		l[n].s = p;
-		l[n].len = (size_t)(e - p);
+		l[n] = (struct quote_line){ .s = p, .len = (size_t)(e - p), .region = HD_QUOTE_AGENT };
 		if (l[n].len > 0 && p[l[n].len - 1] == '\r')
 			l[n].len--;
-		l[n].kind = quote_classify(l[n].s, l[n].len, &l[n].hdr);
+		l[n].kind = quote_classify_trim(l[n].s, l[n].len, &l[n].hdr, &l[n].t, &l[n].tlen);
 		n++;
 		if (nl == NULL)
 			break;
@@ -94,11 +93,24 @@ static size_t quote_line_hash(const char *s, size_t len, uint32_t *hash_r)
 			}
 			continue;
 		}
-		/* a run of ASCII word bytes, the common case, in a tight loop */
+		/* a run of ASCII word bytes, the common case, four at a time
+		   while all four are (only those values have 0x20 set) */
 		size_t from = i;
 		while (v > 1) {
 			h = (h ^ v) * QUOTE_FNV_PRIME;
-			if (++i == len)
+			i++;
+			while (i + 4 <= len) {
+				unsigned a = quote_hash_byte[u[i]], b = quote_hash_byte[u[i + 1]];
+				unsigned c = quote_hash_byte[u[i + 2]], d = quote_hash_byte[u[i + 3]];
+				if (!(a & b & c & d & 0x20))
+					break;
+				h = (h ^ a) * QUOTE_FNV_PRIME;
+				h = (h ^ b) * QUOTE_FNV_PRIME;
+				h = (h ^ c) * QUOTE_FNV_PRIME;
+				h = (h ^ d) * QUOTE_FNV_PRIME;
+				i += 4;
+			}
+			if (i == len)
 				break;
 			v = quote_hash_byte[u[i]];
 		}
@@ -147,6 +159,23 @@ static int quote_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort the hashes: by insertion when there are few (a message's lines),
+   where qsort's calls per comparison cost more than the moves. */
+static void quote_sort_u32(uint32_t *h, size_t n)
+{
+	if (n > HD_QUOTE_FP_INSERTION) {
+		qsort(h, n, sizeof(*h), quote_cmp_u32);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t v = h[i];
+		size_t j = i;
+		for (; j > 0 && h[j - 1] > v; j--)
+			h[j] = h[j - 1];
+		h[j] = v;
+	}
+}
+
 /* Public entry: see quote.h. */
 size_t hd_quote_fingerprint(const char *text, size_t len, uint32_t **hashes_r)
 {
@@ -168,7 +197,7 @@ size_t hd_quote_fingerprint(const char *text, size_t len, uint32_t **hashes_r)
 		p = nl != NULL ? nl + 1 : end;
 	}
 	if (n > 0) {
-		qsort(h, n, sizeof(*h), quote_cmp_u32);
+		quote_sort_u32(h, n);
 		for (size_t i = 0; i < n; i++)
 			if (u == 0 || h[u - 1] != h[i])
 				h[u++] = h[i];
