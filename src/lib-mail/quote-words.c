@@ -113,32 +113,35 @@ static const char *const qw_hdr_other[] = {
 };
 
 /* A word list with what lets a lookup give up early, exactly: the lengths
-   of its words, the shortest and the longest, and which bytes start one.
+   of its words, the shortest and the longest, and for each byte the chain
+   of the words it starts (so a lookup compares only those).
    Built once (qw_ix()), read-only after, so shared by every thread. */
 struct qw_index {
 	const char *const *w;
 	size_t n;
-	uint8_t *len;		/* strlen(w[i]) */
+	uint16_t *len;		/* strlen(w[i]) */
+	uint16_t *next;		/* 1 + the next word with w[i]'s first byte, 0: none */
 	size_t min, max;
-	uint32_t first[8];	/* bitmap of the words' first bytes */
+	uint16_t head[256];	/* 1 + the first word starting with a byte, 0: none */
 	bool high_first;	/* every word starts with a byte >= 0x80 */
 };
 
 enum { QW_WROTE, QW_WROTE_CJK, QW_TITLES, QW_ATTR_START, QW_MOBILE_SIG, QW_HDR_FROM,
        QW_HDR_SENT, QW_HDR_OTHER, QW_NLISTS };
 
-static uint8_t qw_lens[NELEM(qw_wrote) + NELEM(qw_wrote_cjk) + NELEM(qw_titles) +
-		       NELEM(qw_attr_start) + NELEM(qw_mobile_sig) + NELEM(qw_hdr_from) +
-		       NELEM(qw_hdr_sent) + NELEM(qw_hdr_other)];
+#define QW_NWORDS (NELEM(qw_wrote) + NELEM(qw_wrote_cjk) + NELEM(qw_titles) + \
+		   NELEM(qw_attr_start) + NELEM(qw_mobile_sig) + NELEM(qw_hdr_from) + \
+		   NELEM(qw_hdr_sent) + NELEM(qw_hdr_other))
+static uint16_t qw_lens[QW_NWORDS], qw_next[QW_NWORDS];
 static struct qw_index qw_lists[QW_NLISTS] = {
-	[QW_WROTE] = { qw_wrote, NELEM(qw_wrote), NULL, 0, 0, { 0 }, false },
-	[QW_WROTE_CJK] = { qw_wrote_cjk, NELEM(qw_wrote_cjk), NULL, 0, 0, { 0 }, false },
-	[QW_TITLES] = { qw_titles, NELEM(qw_titles), NULL, 0, 0, { 0 }, false },
-	[QW_ATTR_START] = { qw_attr_start, NELEM(qw_attr_start), NULL, 0, 0, { 0 }, false },
-	[QW_MOBILE_SIG] = { qw_mobile_sig, NELEM(qw_mobile_sig), NULL, 0, 0, { 0 }, false },
-	[QW_HDR_FROM] = { qw_hdr_from, NELEM(qw_hdr_from), NULL, 0, 0, { 0 }, false },
-	[QW_HDR_SENT] = { qw_hdr_sent, NELEM(qw_hdr_sent), NULL, 0, 0, { 0 }, false },
-	[QW_HDR_OTHER] = { qw_hdr_other, NELEM(qw_hdr_other), NULL, 0, 0, { 0 }, false },
+	[QW_WROTE] = { .w = qw_wrote, .n = NELEM(qw_wrote) },
+	[QW_WROTE_CJK] = { .w = qw_wrote_cjk, .n = NELEM(qw_wrote_cjk) },
+	[QW_TITLES] = { .w = qw_titles, .n = NELEM(qw_titles) },
+	[QW_ATTR_START] = { .w = qw_attr_start, .n = NELEM(qw_attr_start) },
+	[QW_MOBILE_SIG] = { .w = qw_mobile_sig, .n = NELEM(qw_mobile_sig) },
+	[QW_HDR_FROM] = { .w = qw_hdr_from, .n = NELEM(qw_hdr_from) },
+	[QW_HDR_SENT] = { .w = qw_hdr_sent, .n = NELEM(qw_hdr_sent) },
+	[QW_HDR_OTHER] = { .w = qw_hdr_other, .n = NELEM(qw_hdr_other) },
 };
 static pthread_once_t qw_once = PTHREAD_ONCE_INIT;
 static int qw_ready;		/* set (release) once qw_init() has run */
@@ -146,24 +149,26 @@ static int qw_ready;		/* set (release) once qw_init() has run */
 /* Fill every list's index (once, under pthread_once). */
 static void qw_init(void)
 {
-	uint8_t *lens = qw_lens;
+	size_t off = 0;
 
 	for (size_t k = 0; k < QW_NLISTS; k++) {
 		struct qw_index *ix = &qw_lists[k];
-		ix->len = lens;
+		ix->len = qw_lens + off;
+		ix->next = qw_next + off;
 		ix->min = SIZE_MAX;
 		ix->high_first = true;
-		for (size_t i = 0; i < ix->n; i++) {
-			size_t wl = strlen(ix->w[i]);
+		/* backwards, so that each chain is in list order */
+		for (size_t i = ix->n; i-- > 0;) {
+			size_t wl = strlen(ix->w[i]);	/* words are short: < 100 bytes */
 			unsigned char c = (unsigned char)ix->w[i][0];
-			/* a word too long for a byte would be missed: never such */
-			ix->len[i] = (uint8_t)(wl < 255 ? wl : 255);
+			ix->len[i] = (uint16_t)wl;
 			ix->min = wl < ix->min ? wl : ix->min;
 			ix->max = wl > ix->max ? wl : ix->max;
-			ix->first[c >> 5] |= 1u << (c & 31);
+			ix->next[i] = ix->head[c];
+			ix->head[c] = (uint16_t)(i + 1);
 			ix->high_first &= c >= 0x80;
 		}
-		lens += ix->n;
+		off += ix->n;
 	}
 	__atomic_store_n(&qw_ready, 1, __ATOMIC_RELEASE);
 }
@@ -179,7 +184,7 @@ static inline const struct qw_index *qw_ix(unsigned k)
 /* Does a word of the list start with byte c? */
 static inline bool qw_first(const struct qw_index *ix, unsigned char c)
 {
-	return (ix->first[c >> 5] >> (c & 31)) & 1u;
+	return ix->head[c] != 0;
 }
 
 /* Byte classes: a word byte (ASCII letter or digit, or any UTF-8 byte). */
@@ -249,10 +254,10 @@ static inline unsigned char qw_fold_first(const char *s, size_t len)
    first byte no word has ends the lookup before any comparison. */
 static bool qw_in(const char *s, size_t len, const struct qw_index *ix)
 {
-	if (len == 0 || len < ix->min || len > ix->max || !qw_first(ix, (unsigned char)s[0]))
+	if (len == 0 || len < ix->min || len > ix->max)
 		return false;
-	for (size_t i = 0; i < ix->n; i++)
-		if (ix->len[i] == len && ix->w[i][0] == s[0] && memcmp(ix->w[i], s, len) == 0)
+	for (unsigned k = ix->head[(unsigned char)s[0]]; k != 0; k = ix->next[k - 1])
+		if (ix->len[k - 1] == len && memcmp(ix->w[k - 1], s, len) == 0)
 			return true;
 	return false;
 }
@@ -340,10 +345,10 @@ bool quote_words_title_raw(const char *s, size_t want, size_t avail)
 /* Does s[0..len) start with one of the words? */
 static bool qw_starts(const char *s, size_t len, const struct qw_index *ix)
 {
-	if (len == 0 || len < ix->min || !qw_first(ix, (unsigned char)s[0]))
+	if (len == 0 || len < ix->min)
 		return false;
-	for (size_t i = 0; i < ix->n; i++)
-		if (ix->w[i][0] == s[0] && len >= ix->len[i] && memcmp(s, ix->w[i], ix->len[i]) == 0)
+	for (unsigned k = ix->head[(unsigned char)s[0]]; k != 0; k = ix->next[k - 1])
+		if (len >= ix->len[k - 1] && memcmp(s, ix->w[k - 1], ix->len[k - 1]) == 0)
 			return true;
 	return false;
 }
@@ -372,9 +377,8 @@ bool quote_words_mobile_sig_raw(const char *s, size_t len)
 		return false;
 	k = ix->max < n ? ix->max + 1 : n;
 	quote_fold(s, k, fold, sizeof(fold));
-	for (size_t i = 0; i < ix->n; i++)
-		if (ix->w[i][0] == fold[0] && n >= ix->len[i] &&
-		    memcmp(fold, ix->w[i], ix->len[i]) == 0)
+	for (unsigned j = ix->head[(unsigned char)fold[0]]; j != 0; j = ix->next[j - 1])
+		if (n >= ix->len[j - 1] && memcmp(fold, ix->w[j - 1], ix->len[j - 1]) == 0)
 			return true;
 	return false;
 }
