@@ -93,24 +93,10 @@ static size_t quote_line_hash(const char *s, size_t len, uint32_t *hash_r)
 			}
 			continue;
 		}
-		/* a run of ASCII word bytes, the common case, four at a time
-		   while all four are (only those values have 0x20 set) */
 		size_t from = i;
 		while (v > 1) {
 			h = (h ^ v) * QUOTE_FNV_PRIME;
-			i++;
-			while (i + 4 <= len) {
-				unsigned a = quote_hash_byte[u[i]], b = quote_hash_byte[u[i + 1]];
-				unsigned c = quote_hash_byte[u[i + 2]], d = quote_hash_byte[u[i + 3]];
-				if (!(a & b & c & d & 0x20))
-					break;
-				h = (h ^ a) * QUOTE_FNV_PRIME;
-				h = (h ^ b) * QUOTE_FNV_PRIME;
-				h = (h ^ c) * QUOTE_FNV_PRIME;
-				h = (h ^ d) * QUOTE_FNV_PRIME;
-				i += 4;
-			}
-			if (i == len)
+			if (++i == len)
 				break;
 			v = quote_hash_byte[u[i]];
 		}
