@@ -370,16 +370,25 @@ bool quote_words_mobile_sig(const char *folded, size_t len)
 bool quote_words_mobile_sig_raw(const char *s, size_t len)
 {
 	const struct qw_index *ix = qw_ix(QW_MOBILE_SIG);
-	char fold[HD_QUOTE_MOBILE_PREFIX];
-	size_t n = len < sizeof(fold) ? len : sizeof(fold), k;
+	char fold[HD_QUOTE_MOBILE_PREFIX], head[3];
+	size_t n = len < sizeof(fold) ? len : sizeof(fold), k = 0;
 
 	if (n == 0 || n < ix->min || !qw_first(ix, qw_fold_first(s, n)))
 		return false;
-	k = ix->max < n ? ix->max + 1 : n;
-	quote_fold(s, k, fold, sizeof(fold));
-	for (unsigned j = ix->head[(unsigned char)fold[0]]; j != 0; j = ix->next[j - 1])
-		if (n >= ix->len[j - 1] && memcmp(fold, ix->w[j - 1], ix->len[j - 1]) == 0)
+	/* the first two folded bytes (a fold of three) pick the candidates;
+	   only one that starts so gets the prefix folded */
+	quote_fold(s, n < 3 ? n : 3, head, sizeof(head));
+	for (unsigned j = ix->head[(unsigned char)head[0]]; j != 0; j = ix->next[j - 1]) {
+		size_t wl = ix->len[j - 1];
+		if (n < wl || (wl >= 2 && ix->w[j - 1][1] != head[1]))
+			continue;
+		if (k == 0) {
+			k = ix->max < n ? ix->max + 1 : n;
+			quote_fold(s, k, fold, sizeof(fold));
+		}
+		if (memcmp(fold, ix->w[j - 1], wl) == 0)
 			return true;
+	}
 	return false;
 }
 
