@@ -640,11 +640,18 @@ static char *eq_gen_text(size_t *len_r)
 	return sb_steal(&sb);
 }
 
-/* Generated texts: 4000 of them, each against the one before as a thread. */
+/* Generated texts: 4000 of them (QUOTE_ORACLE_ROUNDS, from the seed
+   QUOTE_ORACLE_SEED, for a longer search), each against the one before as a
+   thread. */
 START_TEST(test_oracle_generated)
 {
+	const char *rounds_env = getenv("QUOTE_ORACLE_ROUNDS"), *seed_env = getenv("QUOTE_ORACLE_SEED");
+	long rounds = rounds_env != NULL ? atol(rounds_env) : 4000;
 	char *prev = NULL;
 	size_t prev_len = 0;
+
+	if (seed_env != NULL)
+		eq_state = strtoull(seed_env, NULL, 0) | 1;
 
 	/* lines made for the edges: a NUL in a header name, a full-width
 	   colon, a colon just past the longest name, a pair across 800 bytes */
@@ -670,7 +677,7 @@ START_TEST(test_oracle_generated)
 	}
 	free(wide);
 	memset(&eq_seen, 0, sizeof(eq_seen));
-	for (int i = 0; i < 4000; i++) {
+	for (long i = 0; i < rounds; i++) {
 		size_t len;
 		char *text = eq_gen_text(&len);
 		eq_text(text, len, prev, prev_len);
