@@ -59,6 +59,26 @@ struct quote_line {
 	bool thread;		/* matches a line of the thread's earlier messages */
 };
 
+/* The lower case of a two-byte code point cp in the scripts quote_fold()
+   folds (Latin-1, Latin Extended-A, Greek, Cyrillic); cp when none. The
+   one table of quote_fold() and the line hash of quote.c. */
+static inline unsigned quote_fold_cp(unsigned cp)
+{
+	if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7)
+		return cp + 0x20;				/* Latin-1 */
+	if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177))
+		return cp | 1;					/* Latin Ext-A pairs */
+	if (cp >= 0x139 && cp <= 0x148 && (cp & 1))
+		return cp + 1;
+	if (cp >= 0x391 && cp <= 0x3a9)
+		return cp + 0x20;				/* Greek */
+	if (cp >= 0x410 && cp <= 0x42f)
+		return cp + 0x20;				/* Cyrillic */
+	if (cp >= 0x400 && cp <= 0x40f)
+		return cp + 0x50;
+	return cp;
+}
+
 /* quote-words.c */
 size_t quote_fold(const char *s, size_t len, char *out, size_t outmax);
 bool quote_words_wrote(const char *folded, size_t len);

@@ -214,19 +214,7 @@ size_t quote_fold(const char *s, size_t len, char *out, size_t outmax)
 		if ((d & 0xc0) != 0x80)
 			continue;
 		unsigned cp = ((unsigned)(c & 0x1f) << 6) | (d & 0x3f);
-		unsigned lo = cp;
-		if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7)
-			lo = cp + 0x20;					/* Latin-1 */
-		else if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177))
-			lo = cp | 1;					/* Latin Ext-A pairs */
-		else if (cp >= 0x139 && cp <= 0x148 && (cp & 1))
-			lo = cp + 1;
-		else if (cp >= 0x391 && cp <= 0x3a9)
-			lo = cp + 0x20;					/* Greek */
-		else if (cp >= 0x410 && cp <= 0x42f)
-			lo = cp + 0x20;					/* Cyrillic */
-		else if (cp >= 0x400 && cp <= 0x40f)
-			lo = cp + 0x50;
+		unsigned lo = quote_fold_cp(cp);
 		if (lo != cp && lo < 0x800) {
 			out[i] = (char)(0xc0 | (lo >> 6));
 			out[i + 1] = (char)(0x80 | (lo & 0x3f));

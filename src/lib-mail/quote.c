@@ -107,19 +107,7 @@ static size_t quote_line_hash(const char *s, size_t len, uint32_t *hash_r)
 		if (c >= 0xc0 && c < 0xe0 && i + 1 < len && (i + 1) % HD_QUOTE_FOLD_MAX != 0 &&
 		    ((d = u[i + 1]) & 0xc0) == 0x80) {
 			/* a two-byte letter: quote_fold()'s lower case */
-			unsigned cp = ((c & 0x1f) << 6) | (d & 0x3f), lo = cp;
-			if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7)
-				lo = cp + 0x20;
-			else if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177))
-				lo = cp | 1;
-			else if (cp >= 0x139 && cp <= 0x148 && (cp & 1))
-				lo = cp + 1;
-			else if (cp >= 0x391 && cp <= 0x3a9)
-				lo = cp + 0x20;
-			else if (cp >= 0x410 && cp <= 0x42f)
-				lo = cp + 0x20;
-			else if (cp >= 0x400 && cp <= 0x40f)
-				lo = cp + 0x50;
+			unsigned cp = ((c & 0x1f) << 6) | (d & 0x3f), lo = quote_fold_cp(cp);
 			if (lo != cp && lo < 0x800) {
 				c = 0xc0 | (lo >> 6);
 				d = 0x80 | (lo & 0x3f);
