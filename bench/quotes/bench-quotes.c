@@ -4,8 +4,13 @@
  * tests/unit/engine/replies-corpus.c) and over the reply-parser fixtures
  * of tests/data/replies/crisp, line by line, then the cost of splitting 1, 2 and
  * 4 MB of text, which must grow linearly. Usage: bench-quotes CORPUS_DIR
+ *
+ * bench-quotes --cost N FILE... splits and fingerprints each file's text N
+ * times in bench_quotes_one(), for callgrind --toggle-collect (run prints
+ * the instructions per KB of real replies, beside a baseline build's).
  */
 #include <config.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +58,58 @@ static void ratio(unsigned a, unsigned b)
 		printf(" %9.2f", (double)a / b);
 }
 
+/* What the engine does with a text part: split it (as hd_message_parse),
+   remember its lines (as hd_engine_thread_record), split it again with a
+   thread (as hd_message_requote). The function callgrind's toggle counts. */
+__attribute__((noinline)) size_t bench_quotes_one(const char *text, size_t len)
+{
+	struct hd_quote_split sp;
+	uint32_t *h;
+	size_t n;
+
+	hd_quote_split(text, len, NULL, &sp);
+	n = hd_quote_fingerprint(sp.agent, strlen(sp.agent), &h);
+	hd_quote_split_free(&sp);
+	struct hd_quote_thread t = { h, n };
+	hd_quote_split(text, len, &t, &sp);
+	n += sp.found;
+	hd_quote_split_free(&sp);
+	free(h);
+	return n;
+}
+
+/* --cost N FILE...: every file's text N times; prints the bytes done. */
+static int bench_cost(int argc, char **argv)
+{
+	long rounds = atol(argv[2]);
+	size_t bytes = 0, sum = 0;
+
+	for (int i = 3; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		char buf[1 << 16];
+		size_t len;
+		if (f == NULL)
+			continue;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		len = strlen(buf);
+		for (long r = 0; r < rounds; r++)
+			sum += bench_quotes_one(buf, len);
+		bytes += len * (size_t)rounds;
+	}
+	printf("bytes %zu checksum %zu\n", bytes, sum);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct corpus_tally *t;
 	size_t n;
 	unsigned tp = 0, fn = 0, fp = 0, tn = 0, tagged = 0;
+
+	if (argc >= 3 && strcmp(argv[1], "--cost") == 0)
+		return bench_cost(argc, argv);
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: bench-quotes CORPUS_DIR\n");

@@ -18,11 +18,25 @@ static bool qa_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Word bytes: ASCII letters and digits 1, any UTF-8 byte 2. */
+static const uint8_t qa_word[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
+};
+
 /* Is the byte part of a word (ASCII letter or digit, or any UTF-8 byte)? */
-static bool qa_wordch(unsigned char c)
+static inline bool qa_wordch(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || qa_digit(c) || c >= 0x80;
+	return qa_word[c] != 0;
 }
+
+/* Bytes a header name never holds: digits and the punctuation of a
+   sentence or a URL ("@<>/.,;()[]\"=#?!|\\{}+&%$"), and NUL. */
+static const uint8_t qa_hdr_bad[256] = {
+	[0] = 1, ['0' ... '9'] = 1, ['@'] = 1, ['<'] = 1, ['>'] = 1, ['/'] = 1, ['.'] = 1,
+	[','] = 1, [';'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1, ['"'] = 1, ['='] = 1,
+	['#'] = 1, ['?'] = 1, ['!'] = 1, ['|'] = 1, ['\\'] = 1, ['{'] = 1, ['}'] = 1, ['+'] = 1,
+	['&'] = 1, ['%'] = 1, ['$'] = 1,
+};
 
 /* Length of an invisible direction mark (U+200E, U+200F, U+202A-U+202E) at s. */
 static size_t qa_mark(const char *s, size_t len)
@@ -38,6 +52,13 @@ static size_t qa_mark(const char *s, size_t len)
 /* Drop blanks and direction marks at both ends. */
 void quote_trim(const char **s, size_t *len)
 {
+	unsigned char first = *len > 0 ? (unsigned char)**s : 0;
+	unsigned char last = *len > 0 ? (unsigned char)(*s)[*len - 1] : 0;
+
+	/* most lines start and end in neither a blank nor a mark (0xe2 ...) */
+	if (first != ' ' && first != '\t' && first != 0xe2 && last != ' ' && last != '\t' &&
+	    !(last >= 0x8e && last <= 0xae))
+		return;
 	for (;;) {
 		size_t m = qa_mark(*s, *len);
 		if (*len > 0 && (**s == ' ' || **s == '\t'))
@@ -61,7 +82,11 @@ void quote_trim(const char **s, size_t *len)
 bool quote_has_address(const char *s, size_t len)
 {
 	for (size_t i = 1; i + 3 < len; i++) {
-		if (s[i] != '@' || !qa_wordch((unsigned char)s[i - 1]))
+		const char *at = memchr(s + i, '@', len - 3 - i);
+		if (at == NULL)
+			break;
+		i = (size_t)(at - s);
+		if (!qa_wordch((unsigned char)s[i - 1]))
 			continue;
 		bool dot = false;
 		size_t j = i + 1;
@@ -109,20 +134,24 @@ bool quote_has_datetime(const char *s, size_t len)
    punctuation of a sentence or a URL)? Leading '*' (HTML bold) is skipped. */
 bool quote_header_name(const char *s, size_t len, const char **name_r, size_t *name_len_r)
 {
-	static const char bad[] = "@<>/.,;()[]\"=#?!|\\{}+&%$";
-	size_t words = 1, colon;
+	size_t words = 1, colon, window;
 
 	while (len > 0 && *s == '*') {
 		s++;
 		len--;
 	}
+	/* No colon (nor the first byte of a full-width one) within the
+	   name's reach: the loop below could only say no. */
+	window = len < HD_QUOTE_HDR_NAME_MAX + 1 ? len : HD_QUOTE_HDR_NAME_MAX + 1;
+	if (memchr(s, ':', window) == NULL && memchr(s, 0xef, window) == NULL)
+		return false;
 	for (colon = 0; colon < len && colon <= HD_QUOTE_HDR_NAME_MAX; colon++) {
 		unsigned char c = (unsigned char)s[colon];
 		if (c == ':' || (c == 0xef && colon + 2 < len &&
 				 (unsigned char)s[colon + 1] == 0xbc &&
 				 (unsigned char)s[colon + 2] == 0x9a))
 			break;
-		if (qa_digit(c) || (c < 0x80 && strchr(bad, c) != NULL))
+		if (qa_hdr_bad[c])
 			return false;
 		if (c == ' ' && colon > 0 && s[colon - 1] != ' ')
 			words++;
@@ -144,14 +173,29 @@ bool quote_header_name(const char *s, size_t len, const char **name_r, size_t *n
 /* Give a line its kind; for a header line also which header. */
 enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r)
 {
+	const char *t;
+	size_t tlen;
+
+	return quote_classify_trim(s, len, hdr_r, &t, &tlen);
+}
+
+/* quote_classify(), and the line trimmed (quote_trim()) in *t_r, *tlen_r. */
+enum quote_kind quote_classify_trim(const char *s, size_t len, enum quote_hdr *hdr_r,
+				    const char **t_r, size_t *tlen_r)
+{
 	char fold[HD_QUOTE_FOLD_MAX];
 	const char *name;
 	size_t nl, lead = 0, fl;
 
 	*hdr_r = QH_UNKNOWN;
-	if ((len == 3 && memcmp(s, "-- ", 3) == 0) || (len == 2 && memcmp(s, "--", 2) == 0))
+	if ((len == 3 && memcmp(s, "-- ", 3) == 0) || (len == 2 && memcmp(s, "--", 2) == 0)) {
+		*t_r = s;
+		*tlen_r = len;	/* not trimmed: no decision reads it */
 		return QK_SIG;
+	}
 	quote_trim(&s, &len);
+	*t_r = s;
+	*tlen_r = len;
 	if (len == 0)
 		return QK_BLANK;
 	if (s[0] == '>')
@@ -173,26 +217,18 @@ enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r)
 		if (tl > 0 && t[tl - 1] == ':')
 			tl--;
 		quote_trim(&t, &tl);
-		fl = quote_fold(t, tl, fold, sizeof(fold));
-		if (quote_words_title(fold, fl))
+		if (quote_words_title_raw(t, tl, tl))
 			return QK_ORIGINAL;
 		return trail >= 2 ? QK_DASHTITLE : QK_TEXT;
 	}
 	/* Folding keeps lengths (len <= HD_QUOTE_LINE_MAX fits the buffer) and
-	   ASCII punctuation: only the bytes a test reads are folded, the
-	   first HD_QUOTE_MOBILE_PREFIX for a phone signature, the whole line
-	   only when it ends in ':'. */
-	if (len <= HD_QUOTE_MOBILE_MAX) {
-		fl = quote_fold(s, len < HD_QUOTE_MOBILE_PREFIX ? len : HD_QUOTE_MOBILE_PREFIX,
-				fold, sizeof(fold));
-		if (quote_words_mobile_sig(fold, fl))
-			return QK_SIG;	/* what follows is history or signature */
-	}
-	if (s[len - 1] == ':') {
-		fl = quote_fold(s, len, fold, sizeof(fold));
-		if (quote_words_title(fold, fl - 1))
-			return QK_ORIGINAL;	/* "Begin forwarded message:" */
-	}
+	   ASCII punctuation: only the bytes a test reads are folded, and only
+	   when a word of the list could be there: the first bytes for a phone
+	   signature, the line but its ':' for a title. */
+	if (len <= HD_QUOTE_MOBILE_MAX && quote_words_mobile_sig_raw(s, len))
+		return QK_SIG;	/* what follows is history or signature */
+	if (s[len - 1] == ':' && quote_words_title_raw(s, len - 1, len))
+		return QK_ORIGINAL;	/* "Begin forwarded message:" */
 	if (quote_header_name(s, len, &name, &nl)) {
 		fl = quote_fold(name, nl, fold, sizeof(fold));
 		*hdr_r = quote_words_header(fold, fl);
@@ -286,23 +322,30 @@ enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i
 				  size_t *start_r)
 {
 	char fold[HD_QUOTE_FOLD_MAX];
-	const char *s = l[i].s;
-	size_t len = l[i].len, start = i, total;
+	const char *s = l[i].t;	/* trimmed by quote_classify_trim() */
+	size_t len = l[i].tlen, start = i, total;
 	struct qa_evidence ev;
 	bool colon, wrote_end = false;
 
-	quote_trim(&s, &len);
 	if (l[i].kind != QK_TEXT || len == 0 || len > HD_QUOTE_LINE_MAX)
 		return QC_NONE;
 	colon = qa_colon_end(s, len);
 	if (!colon) {
-		/* Only the last word is folded: folding keeps lengths and which
-		   bytes are word bytes, and most lines end in no verb at all. */
-		size_t b = len, fl;
-		while (b > 0 && qa_wordch((unsigned char)s[b - 1]))
+		/* Only the last word is looked at (folded when a verb could be
+		   there): folding keeps lengths and which bytes are word bytes,
+		   and most lines end in no verb at all. */
+		const unsigned char *u = (const unsigned char *)s;
+		size_t b = len;
+		bool ascii = true;
+		/* ASCII letters and digits four at a time, then the rest */
+		while (b >= 4 && qa_word[u[b - 1]] == 1 && qa_word[u[b - 2]] == 1 &&
+		       qa_word[u[b - 3]] == 1 && qa_word[u[b - 4]] == 1)
+			b -= 4;
+		while (b > 0 && qa_word[u[b - 1]] != 0) {
+			ascii &= u[b - 1] < 0x80;
 			b--;
-		fl = quote_fold(s + b, len - b, fold, sizeof(fold));
-		wrote_end = fl > 0 && quote_words_wrote(fold, fl);
+		}
+		wrote_end = quote_words_wrote_word(s + b, len - b, ascii);
 		if (!wrote_end)
 			return QC_NONE;
 	}

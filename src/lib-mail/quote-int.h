@@ -19,6 +19,7 @@
 #define HD_QUOTE_SEP_MIN	5	/* "_____" / "-----" separator length */
 #define HD_QUOTE_MOBILE_MAX	80	/* bytes of a "Sent from my phone" line */
 #define HD_QUOTE_MOBILE_PREFIX	64	/* bytes compared: longer than any in quote-words.c */
+#define HD_QUOTE_FP_INSERTION	64	/* fingerprints sorted by insertion, more by qsort */
 
 /* What a line is, before any decision. */
 enum quote_kind {
@@ -50,18 +51,43 @@ enum quote_conf {
 struct quote_line {
 	const char *s;
 	size_t len;		/* without CR/LF */
+	const char *t;		/* the line without blanks and marks at its ends */
+	size_t tlen;		/* (quote_trim() as quote_classify() found it) */
 	enum quote_kind kind;
 	enum quote_hdr hdr;	/* QK_HEADER: which header */
 	uint8_t region;		/* enum hd_quote_kind */
 	bool thread;		/* matches a line of the thread's earlier messages */
 };
 
+/* The lower case of a two-byte code point cp in the scripts quote_fold()
+   folds (Latin-1, Latin Extended-A, Greek, Cyrillic); cp when none. The
+   one table of quote_fold() and the line hash of quote.c. */
+static inline unsigned quote_fold_cp(unsigned cp)
+{
+	if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7)
+		return cp + 0x20;				/* Latin-1 */
+	if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177))
+		return cp | 1;					/* Latin Ext-A pairs */
+	if (cp >= 0x139 && cp <= 0x148 && (cp & 1))
+		return cp + 1;
+	if (cp >= 0x391 && cp <= 0x3a9)
+		return cp + 0x20;				/* Greek */
+	if (cp >= 0x410 && cp <= 0x42f)
+		return cp + 0x20;				/* Cyrillic */
+	if (cp >= 0x400 && cp <= 0x40f)
+		return cp + 0x50;
+	return cp;
+}
+
 /* quote-words.c */
 size_t quote_fold(const char *s, size_t len, char *out, size_t outmax);
 bool quote_words_wrote(const char *folded, size_t len);
+bool quote_words_wrote_word(const char *s, size_t len, bool ascii);
 bool quote_words_title(const char *folded, size_t len);
+bool quote_words_title_raw(const char *s, size_t want, size_t avail);
 bool quote_words_attr_start(const char *folded, size_t len);
 bool quote_words_mobile_sig(const char *folded, size_t len);
+bool quote_words_mobile_sig_raw(const char *s, size_t len);
 enum quote_hdr quote_words_header(const char *folded, size_t len);
 
 /* quote-attrib.c */
@@ -70,6 +96,8 @@ bool quote_has_address(const char *s, size_t len);
 bool quote_has_datetime(const char *s, size_t len);
 bool quote_header_name(const char *s, size_t len, const char **name_r, size_t *name_len_r);
 enum quote_kind quote_classify(const char *s, size_t len, enum quote_hdr *hdr_r);
+enum quote_kind quote_classify_trim(const char *s, size_t len, enum quote_hdr *hdr_r,
+				    const char **t_r, size_t *tlen_r);
 enum quote_conf quote_header_block(const struct quote_line *l, size_t n, size_t i,
 				   bool after_separator);
 enum quote_conf quote_attribution(const struct quote_line *l, size_t n, size_t i,

@@ -22,20 +22,19 @@ static struct quote_line *quote_lines(const char *text, size_t len, size_t *n_r)
 	size_t n = 1, cap;
 	struct quote_line *l;
 
-	for (size_t i = 0; i < len; i++)
-		if (text[i] == '\n')
-			n++;
+	for (const char *p = text, *end = text + len;
+	     p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		n++;
 	cap = n;
-	l = xcalloc(cap, sizeof(*l));
+	l = xmalloc(cap * sizeof(*l));	/* every field is set below */
 	n = 0;
 	for (const char *p = text, *end = text + len; p <= end && n < cap;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl != NULL ? nl : end;
-		l[n].s = p;
-		l[n].len = (size_t)(e - p);
+		l[n] = (struct quote_line){ .s = p, .len = (size_t)(e - p), .region = HD_QUOTE_AGENT };
 		if (l[n].len > 0 && p[l[n].len - 1] == '\r')
 			l[n].len--;
-		l[n].kind = quote_classify(l[n].s, l[n].len, &l[n].hdr);
+		l[n].kind = quote_classify_trim(l[n].s, l[n].len, &l[n].hdr, &l[n].t, &l[n].tlen);
 		n++;
 		if (nl == NULL)
 			break;
@@ -45,63 +44,86 @@ static struct quote_line *quote_lines(const char *text, size_t len, size_t *n_r)
 	return l;
 }
 
-/* FNV-1a over a line's words, one space between them. */
-struct line_hash {
-	uint64_t h;
-	size_t out;		/* bytes hashed */
-	bool space;		/* a separator is pending */
+/* What a byte hashes as: an ASCII letter or digit its lower case, any
+   other ASCII byte 0 (a separator), a byte >= 0x80 1 (a word byte that
+   quote_fold() may change: see quote_line_hash()). */
+#define QH_LOW(c) [c] = (c) | 0x20
+static const uint8_t quote_hash_byte[256] = {
+	QH_LOW('0'), QH_LOW('1'), QH_LOW('2'), QH_LOW('3'), QH_LOW('4'), QH_LOW('5'), QH_LOW('6'),
+	QH_LOW('7'), QH_LOW('8'), QH_LOW('9'),
+	QH_LOW('A'), QH_LOW('B'), QH_LOW('C'), QH_LOW('D'), QH_LOW('E'), QH_LOW('F'), QH_LOW('G'),
+	QH_LOW('H'), QH_LOW('I'), QH_LOW('J'), QH_LOW('K'), QH_LOW('L'), QH_LOW('M'), QH_LOW('N'),
+	QH_LOW('O'), QH_LOW('P'), QH_LOW('Q'), QH_LOW('R'), QH_LOW('S'), QH_LOW('T'), QH_LOW('U'),
+	QH_LOW('V'), QH_LOW('W'), QH_LOW('X'), QH_LOW('Y'), QH_LOW('Z'),
+	QH_LOW('a'), QH_LOW('b'), QH_LOW('c'), QH_LOW('d'), QH_LOW('e'), QH_LOW('f'), QH_LOW('g'),
+	QH_LOW('h'), QH_LOW('i'), QH_LOW('j'), QH_LOW('k'), QH_LOW('l'), QH_LOW('m'), QH_LOW('n'),
+	QH_LOW('o'), QH_LOW('p'), QH_LOW('q'), QH_LOW('r'), QH_LOW('s'), QH_LOW('t'), QH_LOW('u'),
+	QH_LOW('v'), QH_LOW('w'), QH_LOW('x'), QH_LOW('y'), QH_LOW('z'),
+	[0x80 ... 0xff] = 1,
 };
+#undef QH_LOW
 
-/* Hash one folded byte: a word byte, or a separator that becomes one space
-   before the next word byte. */
-static inline void line_hash_step(struct line_hash *st, unsigned char c, bool word)
-{
-	if (!word) {
-		st->space = st->out > 0;
-		return;
-	}
-	if (st->space) {
-		st->h = (st->h ^ ' ') * 0x100000001b3ULL;
-		st->out++;
-		st->space = false;
-	}
-	st->h = (st->h ^ c) * 0x100000001b3ULL;
-	st->out++;
-}
+#define QUOTE_FNV_PRIME 0x100000001b3ULL
 
 /* Normalise a line (fold case, drop quote marks, punctuation and spacing) and
-   hash it; returns the normalised length, 0 when nothing is left. */
+   hash it: FNV-1a over its folded words, one space between them. Returns the
+   normalised length, 0 when nothing is left. The values are what stores
+   hold: this one pass folds as quote_fold() did over the line in chunks of
+   HD_QUOTE_FOLD_MAX bytes (an all-ASCII line only lower-cased), so a pair
+   of bytes across a chunk's end stays unfolded. */
 static size_t quote_line_hash(const char *s, size_t len, uint32_t *hash_r)
 {
-	char fold[HD_QUOTE_FOLD_MAX];
-	struct line_hash st = { 0xcbf29ce484222325ULL, 0, false };
+	const unsigned char *u;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t out = 0, i = 0;
 
 	while (len > 0 && (*s == '>' || *s == ' ' || *s == '\t')) {
 		s++;
 		len--;
 	}
-	/* An all-ASCII line (most are) needs no folding buffer: there
-	   quote_fold only lower-cases. Other lines are folded as before, in
-	   the same chunks, so every hash stays what the store holds. */
-	size_t ascii = 0;
-	while (ascii < len && (unsigned char)s[ascii] < 0x80)
-		ascii++;
-	for (size_t i = 0; ascii == len && i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 32);
-		line_hash_step(&st, c, (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
-	}
-	for (size_t off = ascii == len ? len : 0; off < len;) {
-		size_t fl = quote_fold(s + off, len - off, fold, sizeof(fold));
-		for (size_t i = 0; i < fl; i++) {
-			unsigned char c = (unsigned char)fold[i];
-			line_hash_step(&st, c, (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80);
+	u = (const unsigned char *)s;
+	while (i < len) {
+		unsigned v = quote_hash_byte[u[i]];
+		if (v == 0) {			/* separators: one space before the next word */
+			while (++i < len && quote_hash_byte[u[i]] == 0)
+				;
+			if (i < len && out > 0) {
+				h = (h ^ ' ') * QUOTE_FNV_PRIME;
+				out++;
+			}
+			continue;
 		}
-		off += fl;
+		size_t from = i;
+		while (v > 1) {
+			h = (h ^ v) * QUOTE_FNV_PRIME;
+			if (++i == len)
+				break;
+			v = quote_hash_byte[u[i]];
+		}
+		out += i - from;
+		if (i == len || v == 0)
+			continue;
+		unsigned c = u[i], d;
+		if (c >= 0xc0 && c < 0xe0 && i + 1 < len && (i + 1) % HD_QUOTE_FOLD_MAX != 0 &&
+		    ((d = u[i + 1]) & 0xc0) == 0x80) {
+			/* a two-byte letter: quote_fold()'s lower case */
+			unsigned cp = ((c & 0x1f) << 6) | (d & 0x3f), lo = quote_fold_cp(cp);
+			if (lo != cp && lo < 0x800) {
+				c = 0xc0 | (lo >> 6);
+				d = 0x80 | (lo & 0x3f);
+			}
+			h = (h ^ c) * QUOTE_FNV_PRIME;
+			h = (h ^ d) * QUOTE_FNV_PRIME;
+			out += 2;
+			i += 2;
+		} else {
+			h = (h ^ c) * QUOTE_FNV_PRIME;	/* any other byte >= 0x80 as it is */
+			out++;
+			i++;
+		}
 	}
-	*hash_r = (uint32_t)(st.h ^ (st.h >> 32));
-	return st.out;
+	*hash_r = (uint32_t)(h ^ (h >> 32));
+	return out;
 }
 
 /* Sort helper for the hashes. */
@@ -109,6 +131,23 @@ static int quote_cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* Sort the hashes: by insertion when there are few (a message's lines),
+   where qsort's calls per comparison cost more than the moves. */
+static void quote_sort_u32(uint32_t *h, size_t n)
+{
+	if (n > HD_QUOTE_FP_INSERTION) {
+		qsort(h, n, sizeof(*h), quote_cmp_u32);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t v = h[i];
+		size_t j = i;
+		for (; j > 0 && h[j - 1] > v; j--)
+			h[j] = h[j - 1];
+		h[j] = v;
+	}
 }
 
 /* Public entry: see quote.h. */
@@ -132,7 +171,7 @@ size_t hd_quote_fingerprint(const char *text, size_t len, uint32_t **hashes_r)
 		p = nl != NULL ? nl + 1 : end;
 	}
 	if (n > 0) {
-		qsort(h, n, sizeof(*h), quote_cmp_u32);
+		quote_sort_u32(h, n);
 		for (size_t i = 0; i < n; i++)
 			if (u == 0 || h[u - 1] != h[i])
 				h[u++] = h[i];
@@ -297,25 +336,35 @@ size_t hd_quote_regions(const char *text, size_t len, const struct hd_quote_thre
 /* Join the kept lines: leading blank lines and a trailing dropped tail go. */
 static char *quote_join(const struct quote_line *l, size_t n, bool keep_unsure)
 {
-	struct strbuf sb;
 	bool first = true;
-	size_t last = n;
+	size_t last = n, size = 0, o = 0;
+	char *out;
 
 #define QUOTE_KEEP(x) ((x).region == HD_QUOTE_AGENT || \
 		       (keep_unsure && (x).region == HD_QUOTE_UNSURE))
 	while (last > 0 && (!QUOTE_KEEP(l[last - 1]) || l[last - 1].kind == QK_BLANK))
 		last--;
-	sb_init(&sb);
+	/* measured first, then copied into one allocation */
+	for (size_t i = 0; i < last; i++) {
+		if (!QUOTE_KEEP(l[i]) || (first && l[i].kind == QK_BLANK))
+			continue;
+		size += (first ? 0 : 1) + l[i].len;
+		first = false;
+	}
+	out = xmalloc(size + 1);
+	first = true;
 	for (size_t i = 0; i < last; i++) {
 		if (!QUOTE_KEEP(l[i]) || (first && l[i].kind == QK_BLANK))
 			continue;
 		if (!first)
-			sb_putc(&sb, '\n');
-		sb_append(&sb, l[i].s, l[i].len);
+			out[o++] = '\n';
+		memcpy(out + o, l[i].s, l[i].len);
+		o += l[i].len;
 		first = false;
 	}
 #undef QUOTE_KEEP
-	return sb.s;
+	out[o] = '\0';
+	return out;
 }
 
 /* Public entry: see quote.h. */

@@ -1,16 +1,23 @@
 /*
  * test-quote - the agent's own words: '>' quotes, attributions in several
  * languages and wrapped, Outlook separators and header blocks, signatures,
- * and the cases that must stay whole (false and uncertain splits).
+ * and the cases that must stay whole (false and uncertain splits); and the
+ * fast split against the code before its speed-ups (quote-oracle.h) on the
+ * repository's samples and on generated text.
  */
 #include <config.h>
 #include "quote.h"
+#include "quote-int.h"
 #include "util.h"
 
 #include <check.h>
 #include "check-run.h"
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "quote-oracle.h"
 
 /* Strip text and compare the result and the outcome. */
 static void expect(const char *text, const char *want, enum hd_quote_result want_r)
@@ -329,6 +336,439 @@ START_TEST(test_thread)
 }
 END_TEST
 
+/* ---- the fast split against the oracle (quote-oracle.h) ---- */
+
+/* Fail with the message when cond is false; unlike ck_assert() it costs
+   Check no message when it holds, so millions of comparisons stay cheap. */
+#define EQ_CHECK(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
+
+/* How often the generated and sampled texts reached each outcome: the
+   comparison proves little if the interesting paths are never taken. */
+static struct {
+	unsigned texts, found, uncertain, thread, kinds[8], hdrs[4], wrote, title, mobile;
+} eq_seen;
+
+static uint64_t eq_state = 0x9e3779b97f4a7c15ULL;
+
+/* xorshift64*: the same inputs on every run. */
+static uint64_t eq_rand(void)
+{
+	eq_state ^= eq_state >> 12;
+	eq_state ^= eq_state << 25;
+	eq_state ^= eq_state >> 27;
+	return eq_state * 0x2545f4914f6cdd1dULL;
+}
+
+/* A random number below n (n > 0). */
+static size_t eq_below(size_t n)
+{
+	return (size_t)(eq_rand() % n);
+}
+
+/* s[0..len) with control and non-ASCII bytes escaped, for a failure message. */
+static const char *eq_show(const char *s, size_t len)
+{
+	static char buf[2048];
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 < sizeof(buf); i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* The line-level recognisers on one line, fast against oracle. */
+static void eq_line(const char *s, size_t len)
+{
+	char f1[HD_QUOTE_FOLD_MAX], f2[ORACLE_QUOTE_FOLD_MAX];
+	enum quote_hdr h1;
+	enum oracle_quote_hdr h2;
+	const char *n1, *n2;
+	size_t nl1, nl2, fl1, fl2, cut = eq_below((len < sizeof(f1) ? len : sizeof(f1)) + 1);
+
+	EQ_CHECK((int)quote_classify(s, len, &h1) == (int)oracle_quote_classify(s, len, &h2),
+		 "line kind of '%s'", eq_show(s, len));
+	EQ_CHECK((int)h1 == (int)h2, "header kind of '%s'", eq_show(s, len));
+	eq_seen.kinds[quote_classify(s, len, &h1) & 7]++;
+	eq_seen.hdrs[h1 & 3]++;
+	/* folds of the line and of a prefix, into a full and a short buffer */
+	fl1 = quote_fold(s, len, f1, sizeof(f1));
+	fl2 = oracle_quote_fold(s, len, f2, sizeof(f2));
+	EQ_CHECK(fl1 == fl2, "fold length of '%s'", eq_show(s, len));
+	EQ_CHECK(memcmp(f1, f2, fl1) == 0, "fold of '%s'", eq_show(s, len));
+	EQ_CHECK(quote_fold(s, len, f1, cut) == oracle_quote_fold(s, len, f2, cut),
+		 "fold length of '%s' cut at %zu", eq_show(s, len), cut);
+	EQ_CHECK(memcmp(f1, f2, len < cut ? len : cut) == 0, "fold of '%s' cut at %zu",
+		      eq_show(s, len), cut);
+	fl1 = quote_fold(s, len, f1, sizeof(f1));
+	oracle_quote_fold(s, len, f2, sizeof(f2));
+	bool w = oracle_quote_words_wrote(f2, fl1);
+	eq_seen.wrote += w;
+	EQ_CHECK(quote_words_wrote(f1, fl1) == w, "wrote in '%s'", eq_show(s, len));
+	EQ_CHECK(quote_words_attr_start(f1, fl1) == oracle_quote_words_attr_start(f2, fl1),
+		 "quote_words_attr_start on '%s'", eq_show(s, len));
+	EQ_CHECK(quote_words_mobile_sig(f1, fl1) == oracle_quote_words_mobile_sig(f2, fl1),
+		 "quote_words_mobile_sig on '%s'", eq_show(s, len));
+	EQ_CHECK(quote_words_title(f1, fl1) == oracle_quote_words_title(f2, fl1),
+		 "quote_words_title on '%s'", eq_show(s, len));
+	EQ_CHECK(quote_words_header(f1, fl1) == (enum quote_hdr)oracle_quote_words_header(f2, fl1),
+		 "quote_words_header on '%s'", eq_show(s, len));
+	/* the raw forms: a title over the first want bytes of a fold of more */
+	size_t want = len > 0 ? eq_below(len + 1) : 0;
+	bool t = want <= sizeof(f2) && oracle_quote_words_title(f2, want);
+	eq_seen.title += t;
+	EQ_CHECK(quote_words_title_raw(s, want, len) == t, "title of '%s' (%zu)",
+		      eq_show(s, len), want);
+	fl2 = oracle_quote_fold(s, len < ORACLE_QUOTE_MOBILE_PREFIX ? len : ORACLE_QUOTE_MOBILE_PREFIX,
+				f2, sizeof(f2));
+	bool m = oracle_quote_words_mobile_sig(f2, fl2);
+	eq_seen.mobile += m;
+	EQ_CHECK(quote_words_mobile_sig_raw(s, len) == m, "mobile signature '%s'", eq_show(s, len));
+	/* the last word, as quote_attribution() looks at it */
+	size_t b = len;
+	unsigned high = 0;
+	while (b > 0 && oracle_qa_wordch((unsigned char)s[b - 1]))
+		high |= (unsigned char)s[--b];
+	fl2 = oracle_quote_fold(s + b, len - b, f2, sizeof(f2));
+	EQ_CHECK(quote_words_wrote_word(s + b, len - b, high < 0x80) ==
+		      (fl2 > 0 && oracle_quote_words_wrote(f2, fl2)), "last word of '%s'", eq_show(s, len));
+	bool hn = quote_header_name(s, len, &n1, &nl1);
+	EQ_CHECK(hn == oracle_quote_header_name(s, len, &n2, &nl2),
+		 "hn == oracle_quote_header_name on '%s'", eq_show(s, len));
+	EQ_CHECK(!hn || (n1 == n2 && nl1 == nl2),
+		 "!hn ||  on '%s'", eq_show(s, len));
+	EQ_CHECK(quote_has_address(s, len) == oracle_quote_has_address(s, len),
+		 "quote_has_address on '%s'", eq_show(s, len));
+	EQ_CHECK(quote_has_datetime(s, len) == oracle_quote_has_datetime(s, len),
+		 "quote_has_datetime on '%s'", eq_show(s, len));
+}
+
+/* Two splits the same in every field. */
+static void eq_split_same(const char *text, size_t len, const struct hd_quote_split *a,
+			  const struct hd_quote_split *b)
+{
+	EQ_CHECK(strcmp(a->agent, b->agent) == 0, "agent text differs on '%s'", eq_show(text, len));
+	EQ_CHECK(strcmp(a->certain, b->certain) == 0, "certain text differs on '%s'",
+		      eq_show(text, len));
+	EQ_CHECK(a->found == b->found && a->uncertain == b->uncertain && a->thread == b->thread,
+		      "flags differ on '%s'", eq_show(text, len));
+}
+
+/* Split, regions and strip of text with thread t (may be NULL), fast
+   against oracle. */
+static void eq_split(const char *text, size_t len, const struct hd_quote_thread *t)
+{
+	struct hd_quote_split a, b;
+	struct hd_quote_region *ra, *rb;
+	size_t na, nb;
+
+	hd_quote_split(text, len, t, &a);
+	oracle_hd_quote_split(text, len, t, &b);
+	eq_split_same(text, len, &a, &b);
+	eq_seen.found += a.found;
+	eq_seen.uncertain += a.uncertain;
+	eq_seen.thread += a.thread;
+	hd_quote_split_free(&a);
+	oracle_hd_quote_split_free(&b);
+	na = hd_quote_regions(text, len, t, &ra);
+	nb = oracle_hd_quote_regions(text, len, t, &rb);
+	EQ_CHECK(na == nb, "regions %zu, oracle %zu on '%s'", na, nb, eq_show(text, len));
+	for (size_t i = 0; i < na; i++)
+		EQ_CHECK(ra[i].off == rb[i].off && ra[i].len == rb[i].len && ra[i].kind == rb[i].kind,
+			      "region %zu differs on '%s'", i, eq_show(text, len));
+	free(ra);
+	free(rb);
+}
+
+/* Everything the quote module answers about text, fast against oracle;
+   prev is an earlier text whose lines serve as a thread. */
+static void eq_text(const char *text, size_t len, const char *prev, size_t prev_len)
+{
+	uint32_t *ha, *hb;
+	size_t na = hd_quote_fingerprint(text, len, &ha), nb = oracle_hd_quote_fingerprint(text, len, &hb);
+	enum hd_quote_result r1, r2;
+	char *s1, *s2;
+
+	eq_seen.texts++;
+	EQ_CHECK(na == nb, "fingerprints %zu, oracle %zu on '%s'", na, nb, eq_show(text, len));
+	for (size_t i = 0; i < na; i++)
+		EQ_CHECK(ha[i] == hb[i], "fingerprint %zu: 0x%08x, oracle 0x%08x on '%s'", i, ha[i],
+			      hb[i], eq_show(text, len));
+	eq_split(text, len, NULL);
+	/* its own lines as the thread: every long line matches */
+	struct hd_quote_thread own = { hb, nb };
+	eq_split(text, len, &own);
+	free(ha);
+	free(hb);
+	if (prev != NULL) {
+		nb = oracle_hd_quote_fingerprint(prev, prev_len, &hb);
+		struct hd_quote_thread t = { hb, nb };
+		eq_split(text, len, &t);
+		free(hb);
+	}
+	s1 = hd_quote_strip(text, len, &r1);
+	s2 = oracle_hd_quote_strip(text, len, &r2);
+	EQ_CHECK(strcmp(s1, s2) == 0 && r1 == r2, "strip differs on '%s'", eq_show(text, len));
+	free(s1);
+	free(s2);
+	for (const char *p = text, *end = text + len; p <= end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl != NULL ? nl : end;
+		eq_line(p, (size_t)(e - p));
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* Upper-case the two-byte letters quote_fold() lowers (Latin-1, Latin
+   Extended-A, Greek, Cyrillic), now and then, and ASCII letters. */
+static void eq_upper(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'a' && c <= 'z' && eq_below(3) == 0) {
+			s[i] = (char)(c - 32);
+			continue;
+		}
+		if (c < 0xc0 || c >= 0xe0 || i + 1 >= len || ((unsigned char)s[i + 1] & 0xc0) != 0x80)
+			continue;
+		unsigned cp = ((unsigned)(c & 0x1f) << 6) | ((unsigned char)s[i + 1] & 0x3f), up = cp;
+		if (cp >= 0xe0 && cp <= 0xfe && cp != 0xf7)
+			up = cp - 0x20;
+		else if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177))
+			up = cp & ~1u;
+		else if (cp >= 0x13a && cp <= 0x148 && !(cp & 1))
+			up = cp - 1;
+		else if (cp >= 0x3b1 && cp <= 0x3c9)
+			up = cp - 0x20;
+		else if (cp >= 0x430 && cp <= 0x44f)
+			up = cp - 0x20;
+		else if (cp >= 0x450 && cp <= 0x45f)
+			up = cp - 0x50;
+		if (up != cp && eq_below(2) == 0) {
+			s[i] = (char)(0xc0 | (up >> 6));
+			s[i + 1] = (char)(0x80 | (up & 0x3f));
+		}
+		i++;
+	}
+}
+
+/* A word of one of the oracle's lists. */
+static const char *eq_listword(void)
+{
+#define EQ_PICK(a) (a)[eq_below(ORACLE_QNELEM(a))]
+	switch (eq_below(8)) {
+	case 0: return EQ_PICK(oracle_qw_wrote);
+	case 1: return EQ_PICK(oracle_qw_wrote_cjk);
+	case 2: return EQ_PICK(oracle_qw_titles);
+	case 3: return EQ_PICK(oracle_qw_attr_start);
+	case 4: return EQ_PICK(oracle_qw_mobile_sig);
+	case 5: return EQ_PICK(oracle_qw_hdr_from);
+	case 6: return EQ_PICK(oracle_qw_hdr_sent);
+	default: return EQ_PICK(oracle_qw_hdr_other);
+	}
+#undef EQ_PICK
+}
+
+/* Pieces lines are made of, beside the list words. */
+static const char *const eq_pieces[] = {
+	" ", " ", " ", "  ", "\t", ":", ": ", "\xef\xbc\x9a", ",", ".", "!", "?", "*", "**", ">", "> ",
+	">> ", "-", "--", "-- ", "-----", "_____", "=====", "<", ">", "\"", "(", ")", "@", "/",
+	"bob@example.net", "<pat@example.co.uk>", "x@y", "30.09.17", "9/30/2017", "2026", "1999",
+	"10:02", "18.30", "12", "Mon, 30 Nov 2026", "Bob Smith", "Pat", "calm down", "thanks",
+	"invoice 1234", "wrote", "WROTE", "Wrote:", "schrieb", "a écrit", "On", "Am", "Le", "From",
+	"Sent", "To", "Subject", "Original Message", "Sent from my iPhone", "\xe2\x80\x8e",
+	"\xe2\x80\x8f", "\xe2\x80\xab", "\xc3\xa9", "\xc3\x89", "\xce\x91\xcf\x80\xcf\x8c",
+	"\xd0\x9f\xd0\xb8\xd1\x81\xd0\xb0\xd0\xbb", "\xe5\x86\x99\xe9\x81\x93", "\xf0\x9f\x98\x80",
+	"\xc3", "\x80", "\xef\xbc", "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+};
+
+/* One generated line, without its end. */
+static void eq_gen_line(struct strbuf *sb)
+{
+	size_t at = sb->len, k = eq_below(20);
+
+	if (k == 0)
+		return;				/* blank */
+	if (k == 1) {				/* long: over a marker's and a fold chunk's size */
+		size_t n = 380 + eq_below(900);
+		while (sb->len - at < n)
+			sb_puts(sb, eq_below(4) == 0 ? "\xc3\x84" : eq_below(3) == 0 ? " " : "Ab");
+		return;
+	}
+	for (size_t n = 1 + eq_below(8), i = 0; i < n; i++) {
+		if (eq_below(3) == 0)
+			sb_puts(sb, eq_listword());
+		else
+			sb_puts(sb, eq_pieces[eq_below(sizeof(eq_pieces) / sizeof(eq_pieces[0]))]);
+		if (eq_below(3) != 0)
+			sb_putc(sb, ' ');
+	}
+	if (eq_below(3) == 0)
+		sb_putc(sb, ':');
+	eq_upper(sb->s + at, sb->len - at);
+}
+
+/* One generated text of up to 24 lines, LF or CRLF, mutated now and then. */
+static char *eq_gen_text(size_t *len_r)
+{
+	struct strbuf sb;
+	size_t n = 1 + eq_below(24);
+
+	sb_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		eq_gen_line(&sb);
+		if (i + 1 < n || eq_below(2) == 0)
+			sb_puts(&sb, eq_below(4) == 0 ? "\r\n" : "\n");
+	}
+	for (size_t m = eq_below(4) == 0 ? 1 + eq_below(6) : 0; m > 0 && sb.len > 0; m--) {
+		size_t at = eq_below(sb.len);
+		if (eq_below(3) == 0)
+			sb.s[at] = (char)eq_below(256);	/* NUL too: lengths are passed */
+		else if (eq_below(2) == 0)
+			sb.s[at] = '\n';
+		else
+			sb.s[at] = ':';
+	}
+	*len_r = sb.len;
+	return sb_steal(&sb);
+}
+
+/* Generated texts: 4000 of them (QUOTE_ORACLE_ROUNDS, from the seed
+   QUOTE_ORACLE_SEED, for a longer search), each against the one before as a
+   thread. */
+START_TEST(test_oracle_generated)
+{
+	const char *rounds_env = getenv("QUOTE_ORACLE_ROUNDS"), *seed_env = getenv("QUOTE_ORACLE_SEED");
+	long rounds = rounds_env != NULL ? atol(rounds_env) : 4000;
+	char *prev = NULL;
+	size_t prev_len = 0;
+
+	if (seed_env != NULL)
+		eq_state = strtoull(seed_env, NULL, 0) | 1;
+
+	/* lines made for the edges: a NUL in a header name, a full-width
+	   colon, a colon just past the longest name, a pair across 800 bytes */
+	static const struct { const char *s; size_t len; } edges[] = {
+		{ "Fr\0m: Bob <bob@example.net>", 27 }, { "From\xef\xbc\x9a Bob", 11 },
+		{ "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: x", 44 },
+		{ "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: x", 43 },
+		{ "x@y.z", 5 }, { "ab@c.d", 6 }, { "\xc3", 1 }, { "\xc3\x84", 2 },
+	};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		eq_text(edges[i].s, edges[i].len, NULL, 0);
+	char *wide = xmalloc(2000);
+	for (size_t at = 795; at < 805; at++) {
+		memset(wide, 'A', 2000);
+		for (size_t k = 0; k + 1 < 2000; k += 2)
+			if (k % 7 == 0 || k == at) {
+				wide[k] = '\xc3';
+				wide[k + 1] = '\x84';
+			}
+		wide[at] = '\xc3';
+		wide[at + 1] = '\x84';
+		eq_text(wide, 2000, NULL, 0);
+	}
+	free(wide);
+	memset(&eq_seen, 0, sizeof(eq_seen));
+	for (long i = 0; i < rounds; i++) {
+		size_t len;
+		char *text = eq_gen_text(&len);
+		eq_text(text, len, prev, prev_len);
+		free(prev);
+		prev = text;
+		prev_len = len;
+	}
+	free(prev);
+	/* the comparison went through every outcome and kind of line */
+	ck_assert_uint_gt(eq_seen.found, 100);
+	ck_assert_uint_gt(eq_seen.uncertain, 100);
+	ck_assert_uint_gt(eq_seen.thread, 100);
+	for (int k = QK_TEXT; k <= QK_HEADER; k++)
+		ck_assert_msg(eq_seen.kinds[k] > 10, "line kind %d seen %u times", k, eq_seen.kinds[k]);
+	for (int h = QH_FROM; h <= QH_OTHER; h++)
+		ck_assert_msg(eq_seen.hdrs[h] > 10, "header kind %d seen %u times", h, eq_seen.hdrs[h]);
+	ck_assert_uint_gt(eq_seen.wrote, 100);
+	ck_assert_uint_gt(eq_seen.title, 10);
+	ck_assert_uint_gt(eq_seen.mobile, 10);
+}
+END_TEST
+
+/* Every file under dir (recursively, up to 1 MB each), whole and with a
+   few bytes changed, against oracle. */
+static void eq_dir(const char *dir, char **prev, size_t *prev_len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		char *path, *text;
+		size_t len;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			eq_dir(path, prev, prev_len);
+		} else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (1 << 20) &&
+			   (f = fopen(path, "rb")) != NULL) {
+			text = xmalloc((size_t)st.st_size + 1);
+			len = fread(text, 1, (size_t)st.st_size, f);
+			fclose(f);
+			text[len] = '\0';
+			len = strlen(text);	/* the engine's texts end at a NUL */
+			eq_text(text, len, *prev, *prev_len);
+			for (int m = 0; m < 3 && len > 0; m++) {
+				char *mut = xstrndup(text, len);
+				for (int k = 0; k < 4; k++)
+					mut[eq_below(len)] = "\n:>-@ \xc3\xe5"[eq_below(9)];
+				eq_upper(mut, strlen(mut));
+				eq_text(mut, strlen(mut), text, len);
+				free(mut);
+			}
+			free(*prev);
+			*prev = text;
+			*prev_len = len;
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+/* The repository's samples: replies in many clients and languages, the
+   scanner's golden cases, the fuzz corpora. */
+START_TEST(test_oracle_samples)
+{
+	static const char *const dirs[] = {
+		"tests/data/replies", "tests/data/mime", "contrib/samples", "tests/scan/cases",
+		"fuzz/corpus", "tests/fuzz/regress",
+	};
+	char *prev = NULL;
+	size_t prev_len = 0;
+
+	memset(&eq_seen, 0, sizeof(eq_seen));
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *dir = xasprintf("%s/%s", TOP_SRCDIR, dirs[i]);
+		eq_dir(dir, &prev, &prev_len);
+		free(dir);
+	}
+	free(prev);
+	ck_assert_uint_gt(eq_seen.texts, 500);
+	ck_assert_uint_gt(eq_seen.found, 50);
+	ck_assert_uint_gt(eq_seen.thread, 50);
+}
+END_TEST
+
 /* All test cases. */
 static Suite *quote_suite(void)
 {
@@ -348,6 +788,11 @@ static Suite *quote_suite(void)
 	tcase_add_test(tc, test_regions);
 	tcase_add_test(tc, test_thread);
 	tcase_add_test(tc, test_fingerprint_values);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("oracle");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_oracle_generated);
+	tcase_add_test(tc, test_oracle_samples);
 	suite_add_tcase(s, tc);
 	return s;
 }
