@@ -241,6 +241,10 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 		const char *file = sqlite3_db_filename(c->db, "main");
 		char *wal = xasprintf("%s-wal", file != NULL && *file != '\0' ? file : target);
 
+		/* The group checks the WAL by path at its next sync only (not per
+		   commit): from here on this connection holds the WAL in place
+		   (SQLite deletes it only when its last connection closes, and
+		   the journal_mode pragma above has opened it). */
 		c->wal = hd_groupsync_get(wal);
 		free(wal);
 		sqlite_analyze_once(c);
