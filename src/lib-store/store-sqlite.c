@@ -5,9 +5,10 @@
  * when prepared. Writers of one file in the process take turns on a mutex
  * (SQLite's busy handler, for other processes, sleeps between tries). A
  * write is made durable before commit returns: SQLite
- * writes the WAL without syncing it (synchronous = NORMAL) and the commit
- * then waits for a group sync of the WAL (groupsync.c), which concurrent
- * commits of the process share. It must never be used by two threads at
+ * writes the WAL without syncing it (synchronous = NORMAL), a commit's
+ * frames with one write (store-sqlite-vfs.c), and the commit then waits for
+ * a group sync of the WAL (groupsync.c), which concurrent commits of the
+ * process share. It must never be used by two threads at
  * once (one handle, one thread), never return from a write before the WAL
  * holding it is on disk, and never report an error without saying what
  * SQLite said.
@@ -207,7 +208,7 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 	*conn_r = NULL;
 	c->path = xstrdup(target);
 	rc = sqlite3_open_v2(target, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
+			     SQLITE_OPEN_NOMUTEX, hd_store_sqlite_vfs());
 	if (rc != SQLITE_OK) {
 		int sys = c->db != NULL ? sqlite3_system_errno(c->db) : 0;
 
@@ -289,6 +290,12 @@ static int sqlite_durable(struct sqlite_conn *c, char **error_r)
 {
 	char *err;
 
+	if (hd_store_sqlite_vfs_failed()) {
+		*error_r = xasprintf("sqlite: commit of %s not on disk: a WAL write failed"
+				     " (writes are refused from now on: check the disk, then"
+				     " restart)", c->path);
+		return HD_STORE_ERROR;
+	}
 	if (c->wal == NULL || hd_groupsync_wait(c->wal, &err))
 		return HD_STORE_OK;
 	*error_r = xasprintf("sqlite: commit of %s not on disk: %s", c->path, err);

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum backend_kind { BK_SQLITE_FILE, BK_POSTGRESQL, BK_SQLITE_MEMORY };
@@ -318,6 +321,23 @@ static long long sqlite_raw_int(const char *path, const char *sql)
 	return v;
 }
 
+/* One text value by a raw connection to a SQLite file (static buffer). */
+static const char *sqlite_raw_text(const char *path, const char *sql)
+{
+	static char buf[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+		      sqlite3_errmsg(db));
+	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "%s: no row", sql);
+	snprintf(buf, sizeof(buf), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return buf;
+}
+
 /* A store written by schema version 5 (tests/unit/lib-store/store-v5.sql:
    AUTOINCREMENT, rowid tables, a retention cut at 5) is migrated to 6: the
    new table definitions, the same rows, an intact chain, and seqs that go
@@ -467,7 +487,7 @@ START_TEST(test_sqlite_analyze)
 					 NULL, NULL);
 		append_ok(s, &r);
 	}
-	ck_assert_int_eq(hd_store_commit(s, &error), HD_STORE_OK);
+	ck_assert_msg(hd_store_commit(s, &error) == HD_STORE_OK, "commit: %s", error);
 	hd_store_deinit(&s);
 	ck_assert_int_eq(sqlite_raw_int(path, stats), 0);
 	s = open_ok(uri);
@@ -477,6 +497,123 @@ START_TEST(test_sqlite_analyze)
 	s = open_ok(uri);
 	hd_store_deinit(&s);
 	ck_assert_int_gt(sqlite_raw_int(path, records), 0);
+	free(uri);
+}
+END_TEST
+
+/* SQLite: a commit's WAL frames go to the file in one write, which a
+   second handle reads at once (store-sqlite-vfs.c). */
+START_TEST(test_sqlite_wal_one_write)
+{
+	char *uri = fresh_uri(0), *problem = NULL, *error = NULL;
+	struct hd_store *a = open_ok(uri), *b = open_ok(uri);
+	struct hd_audit_filter f = { 0 };
+	struct collect c = { 0 };
+	uint64_t frames0, writes0, frames1, writes1;
+	long long checked;
+
+	ck_assert_str_eq(hd_store_sqlite_vfs(), HD_STORE_SQLITE_VFS);
+	for (int k = 0; k < 5; k++) {
+		struct hd_record r = rec(k, "inbound", "T-1", "billing", NULL, "r");
+		struct hd_ticket t = { .id = xasprintf("T-%d", k), .team = "billing", .opened = k };
+
+		hd_store_sqlite_vfs_stats(&frames0, &writes0);
+		ck_assert_int_eq(hd_store_begin(a, &error), HD_STORE_OK);
+		ck_assert_int_eq(hd_store_ticket_open(a, &t, &error), HD_STORE_OK);
+		append_ok(a, &r);
+		ck_assert_int_eq(hd_store_commit(a, &error), HD_STORE_OK);
+		hd_store_sqlite_vfs_stats(&frames1, &writes1);
+		ck_assert_uint_ge(frames1 - frames0, 3);	/* records, meta, tickets, ... */
+		ck_assert_uint_eq(writes1 - writes0, 1);
+		ck_assert_uint_eq(audit_count(b, &f, &c), (size_t)k + 1);
+		collect_free(&c);
+		free(t.id);
+	}
+	ck_assert_int_eq(verify(b, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 5);
+	hd_store_deinit(&a);
+	hd_store_deinit(&b);
+	ck_assert_str_eq(sqlite_raw_text(uri + strlen("sqlite:"), "PRAGMA integrity_check"), "ok");
+	free(uri);
+}
+END_TEST
+
+/* SQLite: a transaction bigger than the page cache writes frames before its
+   commit (a spill); rolled back, they never reach another handle's commit,
+   and committed, they are all there. */
+START_TEST(test_sqlite_wal_spill)
+{
+	char *uri = fresh_uri(0), *problem = NULL, *error = NULL;
+	struct hd_store *a = open_ok(uri), *b = open_ok(uri);
+	long long checked;
+
+	ck_assert_int_eq(a->vt->exec(a->conn, "PRAGMA cache_size = 10", &error), HD_STORE_OK);
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(hd_store_begin(a, &error), HD_STORE_OK);
+		for (int k = 0; k < 600; k++) {
+			char *id = xasprintf("R%d-T-%04d", round, k);
+			struct hd_record r = rec(k, "inbound", id, "billing", NULL, "r");
+			struct hd_ticket t = { .id = id, .team = "billing", .opened = k };
+
+			ck_assert_int_eq(hd_store_ticket_open(a, &t, &error), HD_STORE_OK);
+			append_ok(a, &r);
+			free(id);
+		}
+		if (round == 0)
+			hd_store_rollback(a);
+		else
+			ck_assert_int_eq(hd_store_commit(a, &error), HD_STORE_OK);
+		for (int k = 0; k < 3; k++) {	/* the other handle writes after it */
+			struct hd_record r = rec(k, "inbound", "T-B", "billing", NULL, "r");
+
+			append_ok(b, &r);
+		}
+	}
+	ck_assert_int_eq(verify(b, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 600 + 6);
+	hd_store_deinit(&a);
+	hd_store_deinit(&b);
+	ck_assert_str_eq(sqlite_raw_text(uri + strlen("sqlite:"), "PRAGMA integrity_check"), "ok");
+	ck_assert_int_eq(sqlite_raw_int(uri + strlen("sqlite:"), "SELECT count(*) FROM tickets"), 600);
+	free(uri);
+}
+END_TEST
+
+/* SQLite: a commit whose gathered WAL write fails (here: beyond the file
+   size limit) fails, and leaves the store as it was. */
+START_TEST(test_sqlite_wal_write_fails)
+{
+	char *uri = fresh_uri(0), *wal = xasprintf("%s-wal", uri + strlen("sqlite:"));
+	char *problem = NULL, *error = NULL;
+	struct hd_store *a = open_ok(uri);
+	struct hd_record r = rec(1, "inbound", "T-1", "billing", NULL, "r");
+	struct rlimit old, lim;
+	struct stat st;
+	long long checked;
+
+	append_ok(a, &r);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size;	/* the next frames cannot be written */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_eq(hd_store_append(a, &r, &error), HD_STORE_ERROR);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_ptr_nonnull(error);
+	free(error);
+	error = NULL;
+	ck_assert_int_eq(verify(a, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 1);
+	append_ok(a, &r);	/* and the store goes on */
+	hd_store_deinit(&a);
+	a = open_ok(uri);
+	ck_assert_int_eq(verify(a, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 2);
+	hd_store_deinit(&a);
+	ck_assert_str_eq(sqlite_raw_text(uri + strlen("sqlite:"), "PRAGMA integrity_check"), "ok");
+	free(wal);
 	free(uri);
 }
 END_TEST
@@ -1320,6 +1457,9 @@ static Suite *store_suite(void)
 	tcase_add_test(one, test_sqlite_locked_message);
 	tcase_add_test(one, test_migrate_v5);
 	tcase_add_test(one, test_sqlite_analyze);
+	tcase_add_test(one, test_sqlite_wal_one_write);
+	tcase_add_test(one, test_sqlite_wal_spill);
+	tcase_add_test(one, test_sqlite_wal_write_fails);
 	if (n_external > 1)
 		tcase_add_loop_test(one, test_pg_reconnect, 1, 2);
 	suite_add_tcase(s, one);
