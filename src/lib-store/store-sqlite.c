@@ -25,6 +25,7 @@
 
 struct sqlite_stmt {
 	char *sql;
+	const char *key;	/* the caller's last pointer to it (compared first) */
 	sqlite3_stmt *stmt;
 	struct sqlite_stmt *next;
 };
@@ -65,23 +66,43 @@ static char *sqlite_placeholders(const char *sql)
 	return out;
 }
 
+/* The link to sql's cache entry, NULL when it is not cached. The store's
+   SQL is constant text, so an entry is looked for by the caller's pointer
+   first (a few instructions per entry, then one strcmp to confirm: the
+   pointer may have been reused for other text) and by its text only when
+   no pointer matches. */
+static struct sqlite_stmt **sqlite_stmt_find(struct sqlite_conn *c, const char *sql)
+{
+	struct sqlite_stmt **pp;
+
+	for (pp = &c->cache; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->key == sql && strcmp((*pp)->sql, sql) == 0)
+			return pp;
+	}
+	for (pp = &c->cache; *pp != NULL; pp = &(*pp)->next) {
+		if (strcmp((*pp)->sql, sql) == 0) {
+			(*pp)->key = sql;
+			return pp;
+		}
+	}
+	return NULL;
+}
+
 /* A prepared statement for sql from the cache, preparing it on a miss. */
 static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt **stmt_r,
 			   char **error_r)
 {
-	struct sqlite_stmt **pp, *e;
+	struct sqlite_stmt **pp = sqlite_stmt_find(c, sql), *e;
 	char *rewritten;
 	int rc;
 
-	for (pp = &c->cache; *pp != NULL; pp = &(*pp)->next) {
+	if (pp != NULL) {
 		e = *pp;
-		if (strcmp(e->sql, sql) == 0) {
-			*pp = e->next;		/* move to front */
-			e->next = c->cache;
-			c->cache = e;
-			*stmt_r = e->stmt;
-			return HD_STORE_OK;
-		}
+		*pp = e->next;		/* move to front */
+		e->next = c->cache;
+		c->cache = e;
+		*stmt_r = e->stmt;
+		return HD_STORE_OK;
 	}
 	rewritten = sqlite_placeholders(sql);
 	rc = sqlite3_prepare_v3(c->db, rewritten, -1, SQLITE_PREPARE_PERSISTENT, stmt_r, NULL);
@@ -102,6 +123,7 @@ static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt 
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->sql = xstrdup(sql);
+	e->key = sql;
 	e->stmt = *stmt_r;
 	e->next = c->cache;
 	c->cache = e;

@@ -290,11 +290,11 @@ START_TEST(test_migrate_v1)
 	       "SELECT CASE WHEN (SELECT sql FROM sqlite_master WHERE name = 'records_agent')"
 	       " LIKE '%WHERE agent IS NOT NULL' AND (SELECT sql FROM sqlite_master"
 	       " WHERE name = 'records_rule') LIKE '%WHERE rule IS NOT NULL'"
-	       " AND (SELECT schema_version FROM meta) = 6"
+	       " AND (SELECT schema_version FROM meta) = 7"
 	       " THEN 1 ELSE abs(-9223372036854775807 - 1) END" :
 	       "DO $$ BEGIN IF (SELECT count(*) FROM pg_indexes WHERE indexname IN"
 	       " ('records_agent', 'records_rule') AND indexdef LIKE '%IS NOT NULL)') <> 2"
-	       " OR (SELECT schema_version FROM meta) <> 6"
+	       " OR (SELECT schema_version FROM meta) <> 7"
 	       " THEN RAISE EXCEPTION 'not migrated'; END IF; END $$");
 	ck_assert_uint_eq(audit_count(s, &by_agent, &c), 1);
 	ck_assert_uint_eq(audit_count(s, &by_rule, &c), 1);
@@ -321,6 +321,23 @@ static long long sqlite_raw_int(const char *path, const char *sql)
 	return v;
 }
 
+/* Rows of an EXPLAIN whose opcode is op, by a raw connection. */
+static long long sqlite_raw_opcodes(const char *path, const char *explain, const char *op)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = 0;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK, "%s: %s",
+		      explain, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n += strcmp((const char *)sqlite3_column_text(st, 1), op) == 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
 /* One text value by a raw connection to a SQLite file (static buffer). */
 static const char *sqlite_raw_text(const char *path, const char *sql)
 {
@@ -339,9 +356,10 @@ static const char *sqlite_raw_text(const char *path, const char *sql)
 }
 
 /* A store written by schema version 5 (tests/unit/lib-store/store-v5.sql:
-   AUTOINCREMENT, rowid tables, a retention cut at 5) is migrated to 6: the
-   new table definitions, the same rows, an intact chain, and seqs that go
-   on increasing from the chain head through appends and another expiry. */
+   AUTOINCREMENT, rowid tables, a retention cut at 5) is migrated to 6 and
+   7: the new table definitions, the same rows, an intact chain, and seqs
+   that go on increasing from the chain head through appends and another
+   expiry; the ticket state check without a temporary table (7). */
 START_TEST(test_migrate_v5)
 {
 	char *path = xasprintf("%s/v5-%ld.db", tmpdir, (long)getpid());
@@ -382,7 +400,16 @@ START_TEST(test_migrate_v5)
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_sequence"), 1);
 
 	s = open_ok(uri);
-	ck_assert_int_eq(sqlite_raw_int(path, "SELECT schema_version FROM meta"), 6);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT schema_version FROM meta"), 7);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
+					" 'ticket_state' AND sql LIKE '%CHECK (state = ''open'' OR"
+					" state = ''pending'' OR state = ''resolved'')%'"), 1);
+	/* the upsert of hd_store_ticket_state_put builds no temporary table */
+	ck_assert_int_eq(sqlite_raw_opcodes(path, "EXPLAIN INSERT INTO ticket_state (id, state,"
+					    " since) VALUES ('x', 'open', 1) ON CONFLICT (id) DO"
+					    " UPDATE SET state = excluded.state", "OpenEphemeral"), 0);
+	ck_assert_int_gt(sqlite_raw_opcodes(path, "EXPLAIN SELECT 1 FROM tickets WHERE team IN"
+					    " ('a', 'b', 'c')", "OpenEphemeral"), 0);	/* it counts */
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
 					" 'records' AND sql LIKE '%AUTOINCREMENT%'"), 0);
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_sequence"), 0);
@@ -391,7 +418,8 @@ START_TEST(test_migrate_v5)
 					" AND sql LIKE '%WITHOUT ROWID'"), 4);
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
 					" ('tickets_team', 'messages_ticket', 'records_team',"
-					" 'records_priority', 'records_v6', 'tickets_v6')"), 0);
+					" 'records_priority', 'records_v6', 'tickets_v6',"
+					" 'ticket_state_v6')"), 0);
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
 					" ('records_ticket', 'records_agent', 'records_rule',"
 					" 'records_kind', 'records_at', 'ticket_state_state',"
@@ -890,6 +918,16 @@ START_TEST(test_append_only_trigger)
 	err = raw_exec(_i, uri, "DELETE FROM records WHERE seq = 3");
 	ck_assert_msg(err != NULL && strstr(err, "records are append-only") != NULL, "%s",
 		      err ? err : "DELETE accepted");
+	free(err);
+	/* a ticket state is one of three (schema 7 spells the check anew) */
+	raw_ok(_i, uri, "INSERT INTO ticket_state (id, state, since) VALUES ('T-9', 'pending', 1)");
+	err = raw_exec(_i, uri, "INSERT INTO ticket_state (id, state, since) VALUES ('T-8', 'gone', 1)");
+	ck_assert_msg(err != NULL && strcasestr(err, "check") != NULL, "%s",
+		      err ? err : "state 'gone' accepted");
+	free(err);
+	err = raw_exec(_i, uri, "UPDATE ticket_state SET state = 'Open' WHERE id = 'T-9'");
+	ck_assert_msg(err != NULL && strcasestr(err, "check") != NULL, "%s",
+		      err ? err : "state 'Open' accepted");
 	free(err);
 	if (backends[_i] == BK_POSTGRESQL) {
 		err = raw_exec(_i, uri, "TRUNCATE records");
