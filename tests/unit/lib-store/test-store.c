@@ -529,6 +529,44 @@ START_TEST(test_sqlite_analyze)
 }
 END_TEST
 
+/* The canonical text a record's hash covers, pinned: every stored hash
+   was computed over it, so it must not change by a byte (NULL, empty,
+   newline and UTF-8 values, a negative number). */
+START_TEST(test_record_canonical_pinned)
+{
+	struct hd_record r = {
+		.at = 1796040000, .kind = "inbound", .queue_id = "4ABC123", .message_id = "<m@x>",
+		.ticket = "HD-1", .team = "billing", .rule = "r", .action = "accept",
+		.text = "t\xc3\xa9xt\nwith 'q'", .detail = "", .policy_name = "acme",
+		.policy_version = "7",
+	};
+	char *canon = hd_store_record_canonical(-12, &r, HD_STORE_ZERO_HASH), hash[65];
+
+	ck_assert_str_eq(canon,
+		"hd-audit-record-v1\n"
+		"seq=-12\n"
+		"at=1796040000\n"
+		"kind=7:inbound\n"
+		"queue_id=7:4ABC123\n"
+		"message_id=5:<m@x>\n"
+		"ticket=4:HD-1\n"
+		"team=7:billing\n"
+		"priority=-\n"
+		"agent=-\n"
+		"rule=1:r\n"
+		"action=6:accept\n"
+		"text=14:t\xc3""\xa9""xt\n"
+		"with 'q'\n"
+		"detail=0:\n"
+		"policy_name=4:acme\n"
+		"policy_version=1:7\n"
+		"prev_hash=64:0000000000000000000000000000000000000000000000000000000000000000\n");
+	free(canon);
+	hd_store_record_hash(1234567890123LL, &r, "ab", hash);
+	ck_assert_str_eq(hash, "1af7f0babf8a9f982e15f352c7efb134ad02900cc258672f220a9503637385c6");
+}
+END_TEST
+
 /* SQLite: a commit's WAL frames go to the file in one write, which a
    second handle reads at once (store-sqlite-vfs.c). */
 START_TEST(test_sqlite_wal_one_write)
@@ -1491,6 +1529,7 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(tx, test_expire_checkpoint, 0, n_external);
 	tcase_add_loop_test(tx, test_expire_tampered, 0, n_external);
 	tcase_add_test(one, test_uri_parse);
+	tcase_add_test(one, test_record_canonical_pinned);
 	tcase_add_test(one, test_open_errors);
 	tcase_add_test(one, test_sqlite_locked_message);
 	tcase_add_test(one, test_migrate_v5);
