@@ -6,8 +6,11 @@
 # Per message (one new inbound message = one audit record, the engine's
 # exact store calls, see bench-inbound.c), on a store prefilled with PREFILL
 # messages:
-#   WAL pages     pwrite64 of a page (over 40 bytes) to the -wal file (strace -f -y)
-#   pwrite        every pwrite64 (WAL frame headers and pages, checkpoints)
+#   WAL pages     frames written to the -wal file: the bytes of its pwrite64
+#                 calls (bar the 32-byte WAL header) over page size + 24
+#                 (strace -f -y; since the VFS of store-sqlite-vfs.c one
+#                 pwrite64 carries a whole commit)
+#   pwrite        every pwrite64 (WAL frames, checkpoints, -shm growth)
 #   fdatasync     every fdatasync/fsync, 1 writer and WRITERS writers
 #   instructions  callgrind, inside bench_message() only, 1 writer
 #   CPU           user + system (getrusage) per message, median of ROUNDS
@@ -64,14 +67,20 @@ fresh() {
 
 # Counts per message between the markers of an strace -f -y log: $1 log, $2 messages.
 count() {
-	awk -v n="$2" '
+	awk -v n="$2" -v ps="$(sqlite3 "$dir/base.seed.db" 'PRAGMA page_size')" '
 	/write\(2[<,].*bench-inbound: start/ { on = 1; next }
 	/write\(2[<,].*bench-inbound: end/ { on = 0 }
 	!on { next }
-	/pwrite64\(/ { pw++; if ($0 ~ /-wal>/) { if ($0 ~ /"\.\.\., /) walp++ } else if ($0 ~ /\.db>/) dbp++ }
+	/pwrite64\(/ {
+		pw++
+		if ($0 ~ /-wal>/) {	# frames: bytes past the 32-byte WAL header, over page + 24
+			t = $0; sub(/\) += .*/, "", t); k = split(t, a, ", ")
+			if (a[k - 1] + 0 > 32) walb += a[k - 1]
+		} else if ($0 ~ /\.db>/) dbp++
+	}
 	/fdatasync\(|fsync\(/ { fs++ }
 	/pread64\(/ { pr++ }
-	END { printf "%.2f %.2f %.2f %.3f %.2f\n", walp / n, pw / n, dbp / n, fs / n, pr / n }' "$1"
+	END { printf "%.2f %.2f %.2f %.3f %.2f\n", walb / (ps + 24) / n, pw / n, dbp / n, fs / n, pr / n }' "$1"
 }
 
 # strace one run: $1 variant, $2 writers, $3 messages; prints the counts.

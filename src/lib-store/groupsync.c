@@ -3,8 +3,14 @@
  * the writes of every thread that is waiting, instead of one each. Each
  * wait takes a ticket (a count of waits so far); a thread becomes the leader when nobody is syncing, syncs
  * the file for every ticket issued until then, and wakes the threads those
- * tickets cover. The file is reopened by path when it was replaced (SQLite
- * deletes the WAL when its last connection closes). It must never report a
+ * tickets cover. The file's identity (is the descriptor still the file at
+ * the path?) is checked by path only when it can have changed: at the first
+ * sync, after a new user joined the group (hd_groupsync_get) and when a
+ * user says so (hd_groupsync_recheck); it is reopened when it was replaced.
+ * SQLite deletes or replaces a WAL only when its last connection closes (or
+ * leaves WAL mode, which needs every other connection closed too): while a
+ * connection of the group is open, it holds the WAL in place, so a stat per
+ * commit (two system calls) would only ever find the same file. It must never report a
  * write durable that a failed or not yet started sync was meant to cover,
  * and never retry a failed fdatasync as if the failure had not happened:
  * the kernel may have dropped the pages it could not write (and a later
@@ -34,6 +40,7 @@ struct hd_groupsync {
 	pthread_mutex_t lock;		/* everything below */
 	pthread_cond_t done;		/* a sync finished */
 	int fd;				/* -1 until the first sync */
+	bool recheck;			/* check fd against the path at the next sync */
 	uint64_t issued;		/* tickets handed out */
 	uint64_t synced;		/* tickets covered by a successful sync */
 	char *failure;			/* why a sync failed: no wait succeeds now */
@@ -60,6 +67,7 @@ struct hd_groupsync *hd_groupsync_get(const char *path)
 		g = xcalloc(1, sizeof(*g));
 		g->path = xstrdup(path);
 		g->fd = -1;
+		g->recheck = true;
 		pthread_mutex_init(&g->writer, NULL);
 		pthread_mutex_init(&g->lock, NULL);
 		pthread_cond_init(&g->done, NULL);
@@ -68,7 +76,16 @@ struct hd_groupsync *hd_groupsync_get(const char *path)
 	}
 	g->refs++;
 	pthread_mutex_unlock(&registry_lock);
+	hd_groupsync_recheck(g);	/* a new user: the file may be new too */
 	return g;
+}
+
+/* Check the file's identity by path at the next sync. */
+void hd_groupsync_recheck(struct hd_groupsync *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->recheck = true;
+	pthread_mutex_unlock(&g->lock);
 }
 
 /* Drop a reference; the last one closes the file and frees the group. */
@@ -122,17 +139,22 @@ void hd_groupsync_writer_leave(struct hd_groupsync *g)
 }
 
 /* The descriptor of the file now at g->path, reopened (*reopened_r) when
-   the file was replaced since the last sync; -1 with *error_r when it cannot
-   be opened. Called by the leader only (no lock held: fd belongs to the
-   leader). */
-static int groupsync_fd(struct hd_groupsync *g, bool *reopened_r, char **error_r)
+   the file was replaced since the last check (*checked_r: checked by path
+   now); -1 with *error_r when it
+   cannot be opened. Without check, the descriptor held (no system call).
+   Called by the leader only (no lock held: fd belongs to the leader). */
+static int groupsync_fd(struct hd_groupsync *g, bool check, bool *checked_r, bool *reopened_r,
+			char **error_r)
 {
 	struct stat now, held;
 
+	if (!check && g->fd >= 0)
+		return g->fd;
 	if (stat(g->path, &now) != 0) {
 		*error_r = xasprintf("%s: %s", g->path, strerror(errno));
 		return -1;
 	}
+	*checked_r = true;
 	if (g->fd >= 0 && fstat(g->fd, &held) == 0 && held.st_dev == now.st_dev &&
 	    held.st_ino == now.st_ino)
 		return g->fd;
@@ -152,18 +174,23 @@ static int groupsync_fd(struct hd_groupsync *g, bool *reopened_r, char **error_r
 static void groupsync_lead(struct hd_groupsync *g, uint64_t target)
 {
 	char *err = NULL;
-	bool reopened = false;
+	bool checked = false, reopened = false, check = g->recheck;
 	int fd;
 
 	g->syncing = true;
+	g->recheck = false;
 	pthread_mutex_unlock(&g->lock);
-	fd = groupsync_fd(g, &reopened, &err);
+	fd = groupsync_fd(g, check, &checked, &reopened, &err);
 	if (fd >= 0 && (g->sync_fn != NULL ? g->sync_fn(fd, g->sync_ctx) : fdatasync(fd)) != 0)
 		err = xasprintf("%s: fdatasync: %s", g->path, strerror(errno));
 	pthread_mutex_lock(&g->lock);
 	g->stats.syncs++;
+	if (checked)
+		g->stats.checks++;
 	if (reopened)
 		g->stats.reopens++;
+	if (fd < 0)
+		g->recheck = true;	/* not checked: again at the next sync */
 	if (err == NULL)
 		g->synced = target;
 	else if (g->failure == NULL)

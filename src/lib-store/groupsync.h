@@ -21,12 +21,18 @@ struct hd_groupsync_stats {
 	uint64_t waits;		/* hd_groupsync_wait calls */
 	uint64_t syncs;		/* fdatasync calls made for them */
 	uint64_t reopens;	/* times the file was (re)opened by path */
+	uint64_t checks;	/* times its identity was checked by path (stat) */
 };
 
 /* The group of path (one per path in the process, shared by every caller
    that names the same path; reference counted). Never fails: the file is
-   opened at the first wait. */
+   opened at the first wait. The file is checked by path (stat, reopened
+   when replaced) at the first sync after a get or a recheck only: a user
+   must hold the file in place meanwhile (an open SQLite connection holds
+   its WAL) or call hd_groupsync_recheck when it may have been replaced. */
 struct hd_groupsync *hd_groupsync_get(const char *path);
+/* Check the file against the path at the next sync. */
+void hd_groupsync_recheck(struct hd_groupsync *g);
 /* Drop a reference; sets *g to NULL. */
 void hd_groupsync_release(struct hd_groupsync **g);
 /* Take and give back the process's write turn for the file: waits while

@@ -14,6 +14,7 @@
  * except the store's unit test.
  */#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include "store.h"
@@ -85,6 +86,18 @@ struct hd_store_vtable {
 
 extern const struct hd_store_vtable hd_store_sqlite_vtable;
 extern const struct hd_store_vtable hd_store_pg_vtable;
+
+/* store-sqlite-vfs.c: the SQLite VFS that writes a commit's WAL frames
+   with one write (registered at the first call; NULL when it could not be,
+   then SQLite's default VFS serves). */
+#define HD_STORE_SQLITE_VFS "hd-wal-gather"
+const char *hd_store_sqlite_vfs(void);
+/* Whether a WAL write failed where SQLite could not be told: no commit is
+   durable from then on. */
+bool hd_store_sqlite_vfs_failed(void);
+/* Frame headers gathered and writes made of gathered frames, process-wide
+   (tests, benchmarks). */
+void hd_store_sqlite_vfs_stats(uint64_t *frames_r, uint64_t *writes_r);
 
 /* Split a store URI into its backend and the backend's target. */
 int hd_store_uri_parse(const char *uri, const struct hd_store_vtable **vt_r,

@@ -69,8 +69,9 @@ static char *migration_common_sql(const char *common, enum hd_store_dialect d)
 	" BEGIN SELECT RAISE(ABORT, 'the retention cut moves forward only, behind a" \
 	" checkpoint record'); END;"
 
-/* Schema version 6 on SQLite: rebuild a table as table_v6 (same columns,
-   new definition), copy its rows, and put it in the old one's place. */
+/* Schema version 6 (and 7) on SQLite: rebuild a table as table_v6 (same
+   columns, new definition; the name is only the copy's while it is made),
+   copy its rows, and put it in the old one's place. */
 #define HD_SQLITE_REBUILD(table, columns, definition, where) \
 	"CREATE TABLE " table "_v6 " definition ";" \
 	"INSERT INTO " table "_v6 (" columns ") SELECT " columns " FROM " table where ";" \
@@ -257,6 +258,28 @@ static const struct hd_store_migration hd_store_migrations[] = {
 		  " counted BIGINT NOT NULL DEFAULT 0, paused BIGINT NOT NULL DEFAULT 0,"
 		  " resolution_due BIGINT, stamped_due BIGINT, next_reply_from BIGINT,"
 		  " next_reply_due BIGINT, resolved_at BIGINT) WITHOUT ROWID", " WHERE id IS NOT NULL")
+		  "CREATE INDEX ticket_state_state ON ticket_state (state);",
+		  [HD_DIALECT_POSTGRESQL] = NULL,
+	  } },
+	/* Less work per ticket state written (issue 15). SQLite codes a CHECK
+	   "column IN (three or more constants)" as a temporary b-tree that it
+	   creates, fills and drops for every row it checks: 20,000 of the
+	   45,000 instructions of an inbound message's ticket state upsert. The
+	   same rule spelt with OR compares in place. ticket_state is rebuilt
+	   (one row per ticket). PostgreSQL checks an IN list in place: its step
+	   only raises the version. */
+	{ 7, "ticket state check without a temporary table",
+	  NULL,
+	  {
+		  [HD_DIALECT_SQLITE] =
+		  HD_SQLITE_REBUILD("ticket_state", "id, state, since, counted, paused,"
+		  " resolution_due, stamped_due, next_reply_from, next_reply_due, resolved_at",
+		  "(id TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'open'"
+		  "  CHECK (state = 'open' OR state = 'pending' OR state = 'resolved'),"
+		  " since BIGINT NOT NULL,"
+		  " counted BIGINT NOT NULL DEFAULT 0, paused BIGINT NOT NULL DEFAULT 0,"
+		  " resolution_due BIGINT, stamped_due BIGINT, next_reply_from BIGINT,"
+		  " next_reply_due BIGINT, resolved_at BIGINT) WITHOUT ROWID", "")
 		  "CREATE INDEX ticket_state_state ON ticket_state (state);",
 		  [HD_DIALECT_POSTGRESQL] = NULL,
 	  } },

@@ -5,9 +5,10 @@
  * when prepared. Writers of one file in the process take turns on a mutex
  * (SQLite's busy handler, for other processes, sleeps between tries). A
  * write is made durable before commit returns: SQLite
- * writes the WAL without syncing it (synchronous = NORMAL) and the commit
- * then waits for a group sync of the WAL (groupsync.c), which concurrent
- * commits of the process share. It must never be used by two threads at
+ * writes the WAL without syncing it (synchronous = NORMAL), a commit's
+ * frames with one write (store-sqlite-vfs.c), and the commit then waits for
+ * a group sync of the WAL (groupsync.c), which concurrent commits of the
+ * process share. It must never be used by two threads at
  * once (one handle, one thread), never return from a write before the WAL
  * holding it is on disk, and never report an error without saying what
  * SQLite said.
@@ -24,6 +25,7 @@
 
 struct sqlite_stmt {
 	char *sql;
+	const char *key;	/* the caller's last pointer to it (compared first) */
 	sqlite3_stmt *stmt;
 	struct sqlite_stmt *next;
 };
@@ -64,23 +66,43 @@ static char *sqlite_placeholders(const char *sql)
 	return out;
 }
 
+/* The link to sql's cache entry, NULL when it is not cached. The store's
+   SQL is constant text, so an entry is looked for by the caller's pointer
+   first (a few instructions per entry, then one strcmp to confirm: the
+   pointer may have been reused for other text) and by its text only when
+   no pointer matches. */
+static struct sqlite_stmt **sqlite_stmt_find(struct sqlite_conn *c, const char *sql)
+{
+	struct sqlite_stmt **pp;
+
+	for (pp = &c->cache; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->key == sql && strcmp((*pp)->sql, sql) == 0)
+			return pp;
+	}
+	for (pp = &c->cache; *pp != NULL; pp = &(*pp)->next) {
+		if (strcmp((*pp)->sql, sql) == 0) {
+			(*pp)->key = sql;
+			return pp;
+		}
+	}
+	return NULL;
+}
+
 /* A prepared statement for sql from the cache, preparing it on a miss. */
 static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt **stmt_r,
 			   char **error_r)
 {
-	struct sqlite_stmt **pp, *e;
+	struct sqlite_stmt **pp = sqlite_stmt_find(c, sql), *e;
 	char *rewritten;
 	int rc;
 
-	for (pp = &c->cache; *pp != NULL; pp = &(*pp)->next) {
+	if (pp != NULL) {
 		e = *pp;
-		if (strcmp(e->sql, sql) == 0) {
-			*pp = e->next;		/* move to front */
-			e->next = c->cache;
-			c->cache = e;
-			*stmt_r = e->stmt;
-			return HD_STORE_OK;
-		}
+		*pp = e->next;		/* move to front */
+		e->next = c->cache;
+		c->cache = e;
+		*stmt_r = e->stmt;
+		return HD_STORE_OK;
 	}
 	rewritten = sqlite_placeholders(sql);
 	rc = sqlite3_prepare_v3(c->db, rewritten, -1, SQLITE_PREPARE_PERSISTENT, stmt_r, NULL);
@@ -101,6 +123,7 @@ static int sqlite_stmt_get(struct sqlite_conn *c, const char *sql, sqlite3_stmt 
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->sql = xstrdup(sql);
+	e->key = sql;
 	e->stmt = *stmt_r;
 	e->next = c->cache;
 	c->cache = e;
@@ -207,7 +230,7 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 	*conn_r = NULL;
 	c->path = xstrdup(target);
 	rc = sqlite3_open_v2(target, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
+			     SQLITE_OPEN_NOMUTEX, hd_store_sqlite_vfs());
 	if (rc != SQLITE_OK) {
 		int sys = c->db != NULL ? sqlite3_system_errno(c->db) : 0;
 
@@ -241,6 +264,10 @@ static int sqlite_open(const char *target, void **conn_r, char **error_r)
 		const char *file = sqlite3_db_filename(c->db, "main");
 		char *wal = xasprintf("%s-wal", file != NULL && *file != '\0' ? file : target);
 
+		/* The group checks the WAL by path at its next sync only (not per
+		   commit): from here on this connection holds the WAL in place
+		   (SQLite deletes it only when its last connection closes, and
+		   the journal_mode pragma above has opened it). */
 		c->wal = hd_groupsync_get(wal);
 		free(wal);
 		sqlite_analyze_once(c);
@@ -285,6 +312,12 @@ static int sqlite_durable(struct sqlite_conn *c, char **error_r)
 {
 	char *err;
 
+	if (hd_store_sqlite_vfs_failed()) {
+		*error_r = xasprintf("sqlite: commit of %s not on disk: a WAL write failed"
+				     " (writes are refused from now on: check the disk, then"
+				     " restart)", c->path);
+		return HD_STORE_ERROR;
+	}
 	if (c->wal == NULL || hd_groupsync_wait(c->wal, &err))
 		return HD_STORE_OK;
 	*error_r = xasprintf("sqlite: commit of %s not on disk: %s", c->path, err);

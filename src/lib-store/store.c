@@ -284,65 +284,80 @@ int hd_store_tx_leave(struct hd_store *s, bool own, int ret, char **error_r)
 /* ------------------------------------------------------------------ */
 /* Records and the hash chain. */
 
-/* Append the decimal digits of v (the canonical text's numbers; no
-   printf: this runs for every record). */
-static void canon_num(struct strbuf *sb, long long v)
+/* Bytes of the decimal digits of a long long, with a sign. */
+#define HD_CANON_NUM_MAX 20
+
+/* Write the decimal digits of v at p (the canonical text's numbers; no
+   printf: this runs for every record); the end of what was written. */
+static char *canon_num(char *p, long long v)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char buf[HD_CANON_NUM_MAX + 1], *d = buf + sizeof(buf);
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
 	do
-		*--p = (char)('0' + u % 10);
+		*--d = (char)('0' + u % 10);
 	while ((u /= 10) != 0);
 	if (v < 0)
-		*--p = '-';
-	sb_append(sb, p, (size_t)(buf + sizeof(buf) - p));
+		*--d = '-';
+	memcpy(p, d, (size_t)(buf + sizeof(buf) - d));
+	return p + (buf + sizeof(buf) - d);
 }
 
-/* Append "name=len:value\n" (or "name=-\n" for NULL) to the canonical text. */
-static void canon_field(struct strbuf *sb, const char *name, const char *value)
+/* The fields of the canonical text after seq and at, in order. */
+#define HD_CANON_FIELDS 14
+
+/* Write "name=len:value\n" (or "name=-\n" for NULL) at p; the end. */
+static char *canon_field(char *p, const char *name, size_t nlen, const char *value, size_t vlen)
 {
-	size_t len;
-
-	sb_puts(sb, name);
+	memcpy(p, name, nlen);
+	p += nlen;
+	*p++ = '=';
 	if (value == NULL) {
-		sb_append(sb, "=-\n", 3);
-		return;
+		*p++ = '-';
+	} else {
+		p = canon_num(p, (long long)vlen);
+		*p++ = ':';
+		memcpy(p, value, vlen);
+		p += vlen;
 	}
-	len = strlen(value);
-	sb_putc(sb, '=');
-	canon_num(sb, (long long)len);
-	sb_putc(sb, ':');
-	sb_append(sb, value, len);
-	sb_putc(sb, '\n');
+	*p++ = '\n';
+	return p;
 }
 
-/* The text a record's hash covers: every field, length-prefixed, and prev_hash. */
+/* The text a record's hash covers: every field, length-prefixed, and
+   prev_hash. Written into one allocation of its exact bound (it runs for
+   every record: no string buffer growing field by field). */
 char *hd_store_record_canonical(long long seq, const struct hd_record *r, const char *prev_hash)
 {
-	struct strbuf sb;
+	static const char head[] = "hd-audit-record-v1\nseq=";
+	const struct { const char *name; size_t nlen; const char *value; } f[HD_CANON_FIELDS] = {
+#define CANON_F(n, v) { n, sizeof(n) - 1, v }
+		CANON_F("kind", r->kind), CANON_F("queue_id", r->queue_id),
+		CANON_F("message_id", r->message_id), CANON_F("ticket", r->ticket),
+		CANON_F("team", r->team), CANON_F("priority", r->priority),
+		CANON_F("agent", r->agent), CANON_F("rule", r->rule),
+		CANON_F("action", r->action), CANON_F("text", r->text),
+		CANON_F("detail", r->detail), CANON_F("policy_name", r->policy_name),
+		CANON_F("policy_version", r->policy_version), CANON_F("prev_hash", prev_hash),
+#undef CANON_F
+	};
+	size_t vlen[HD_CANON_FIELDS], size = sizeof(head) + 2 * HD_CANON_NUM_MAX + 6;
+	char *out, *p;
 
-	sb_init(&sb);
-	sb_puts(&sb, "hd-audit-record-v1\nseq=");
-	canon_num(&sb, seq);
-	sb_puts(&sb, "\nat=");
-	canon_num(&sb, (long long)r->at);
-	sb_putc(&sb, '\n');
-	canon_field(&sb, "kind", r->kind);
-	canon_field(&sb, "queue_id", r->queue_id);
-	canon_field(&sb, "message_id", r->message_id);
-	canon_field(&sb, "ticket", r->ticket);
-	canon_field(&sb, "team", r->team);
-	canon_field(&sb, "priority", r->priority);
-	canon_field(&sb, "agent", r->agent);
-	canon_field(&sb, "rule", r->rule);
-	canon_field(&sb, "action", r->action);
-	canon_field(&sb, "text", r->text);
-	canon_field(&sb, "detail", r->detail);
-	canon_field(&sb, "policy_name", r->policy_name);
-	canon_field(&sb, "policy_version", r->policy_version);
-	canon_field(&sb, "prev_hash", prev_hash);
-	return sb_steal(&sb);
+	for (size_t i = 0; i < HD_CANON_FIELDS; i++) {
+		vlen[i] = f[i].value != NULL ? strlen(f[i].value) : 0;
+		size += f[i].nlen + HD_CANON_NUM_MAX + 3 + vlen[i];
+	}
+	out = p = xmalloc(size);
+	memcpy(p, head, sizeof(head) - 1);
+	p = canon_num(p + sizeof(head) - 1, seq);
+	memcpy(p, "\nat=", 4);
+	p = canon_num(p + 4, (long long)r->at);
+	*p++ = '\n';
+	for (size_t i = 0; i < HD_CANON_FIELDS; i++)
+		p = canon_field(p, f[i].name, f[i].nlen, f[i].value, vlen[i]);
+	*p = '\0';
+	return out;
 }
 
 /* The hash of a record at seq after prev_hash. */

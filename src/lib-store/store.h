@@ -37,7 +37,7 @@ enum hd_store_result {
 };
 
 #define HD_STORE_BUSY_TIMEOUT_MS 5000
-#define HD_STORE_SCHEMA_VERSION 6
+#define HD_STORE_SCHEMA_VERSION 7
 
 /* Open "PATH", "sqlite:PATH", "sqlite::memory:", ":memory:" or "postgresql://...".
    Creates or migrates the schema. NULL + *error_r on failure. */

@@ -2,7 +2,8 @@
  * test-groupsync - group commit: a wait returns only after a sync that
  * started after the caller's write; waiters that queue behind a running
  * sync share the next one; a failed sync fails every wait from then on;
- * a replaced file is reopened. A test sync function records how much of the
+ * the file is checked by path only at the first sync and when asked to,
+ * and a replaced file is then reopened. A test sync function records how much of the
  * file each sync covered (what had been written when it started).
  */
 #include <config.h>
@@ -244,8 +245,9 @@ START_TEST(test_failure_is_sticky)
 }
 END_TEST
 
-/* A file replaced under the path is reopened; a missing one is an error
-   naming the path. */
+/* The file is checked by path at the first sync and after a recheck only
+   (not per sync: its users hold it in place); a file replaced under the
+   path is then reopened, and a missing one is an error naming the path. */
 START_TEST(test_replaced_file)
 {
 	char *path = new_file("replaced"), *other = xasprintf("%s/other", dir), *err = NULL;
@@ -256,17 +258,41 @@ START_TEST(test_replaced_file)
 	append_record();
 	ck_assert(hd_groupsync_wait(f.g, &err));
 	ck_assert(hd_groupsync_wait(f.g, &err));
+	ck_assert(hd_groupsync_wait(f.g, &err));
 	hd_groupsync_stats(f.g, &st);
+	ck_assert_uint_eq(st.syncs, 3);
+	ck_assert_uint_eq(st.checks, 1);
 	ck_assert_uint_eq(st.reopens, 1);
 	fd2 = open(other, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd2, 0);
 	ck_assert_int_eq(write(fd2, "x", 1), 1);
 	close(fd2);
 	ck_assert_int_eq(rename(other, path), 0);
+	ck_assert(hd_groupsync_wait(f.g, &err));	/* not checked: the held file */
+	hd_groupsync_stats(f.g, &st);
+	ck_assert_uint_eq(st.checks, 1);
+	ck_assert_uint_eq(st.reopens, 1);
+	hd_groupsync_recheck(f.g);
 	ck_assert(hd_groupsync_wait(f.g, &err));
 	hd_groupsync_stats(f.g, &st);
+	ck_assert_uint_eq(st.checks, 2);
 	ck_assert_uint_eq(st.reopens, 2);
+	ck_assert(hd_groupsync_wait(f.g, &err));
+	hd_groupsync_stats(f.g, &st);
+	ck_assert_uint_eq(st.checks, 2);
+	/* a new user of the group makes the next sync check */
+	{
+		struct hd_groupsync *g2 = hd_groupsync_get(path);
+
+		ck_assert_ptr_eq(g2, f.g);
+		ck_assert(hd_groupsync_wait(f.g, &err));
+		hd_groupsync_stats(f.g, &st);
+		ck_assert_uint_eq(st.checks, 3);
+		ck_assert_uint_eq(st.reopens, 2);
+		hd_groupsync_release(&g2);
+	}
 	ck_assert_int_eq(unlink(path), 0);
+	hd_groupsync_recheck(f.g);
 	ck_assert(!hd_groupsync_wait(f.g, &err));
 	ck_assert_msg(strstr(err, path) != NULL && strstr(err, strerror(ENOENT)) != NULL,
 		      "error: %s", err);

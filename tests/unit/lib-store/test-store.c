@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum backend_kind { BK_SQLITE_FILE, BK_POSTGRESQL, BK_SQLITE_MEMORY };
@@ -287,11 +290,11 @@ START_TEST(test_migrate_v1)
 	       "SELECT CASE WHEN (SELECT sql FROM sqlite_master WHERE name = 'records_agent')"
 	       " LIKE '%WHERE agent IS NOT NULL' AND (SELECT sql FROM sqlite_master"
 	       " WHERE name = 'records_rule') LIKE '%WHERE rule IS NOT NULL'"
-	       " AND (SELECT schema_version FROM meta) = 6"
+	       " AND (SELECT schema_version FROM meta) = 7"
 	       " THEN 1 ELSE abs(-9223372036854775807 - 1) END" :
 	       "DO $$ BEGIN IF (SELECT count(*) FROM pg_indexes WHERE indexname IN"
 	       " ('records_agent', 'records_rule') AND indexdef LIKE '%IS NOT NULL)') <> 2"
-	       " OR (SELECT schema_version FROM meta) <> 6"
+	       " OR (SELECT schema_version FROM meta) <> 7"
 	       " THEN RAISE EXCEPTION 'not migrated'; END IF; END $$");
 	ck_assert_uint_eq(audit_count(s, &by_agent, &c), 1);
 	ck_assert_uint_eq(audit_count(s, &by_rule, &c), 1);
@@ -318,10 +321,45 @@ static long long sqlite_raw_int(const char *path, const char *sql)
 	return v;
 }
 
+/* Rows of an EXPLAIN whose opcode is op, by a raw connection. */
+static long long sqlite_raw_opcodes(const char *path, const char *explain, const char *op)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = 0;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK, "%s: %s",
+		      explain, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n += strcmp((const char *)sqlite3_column_text(st, 1), op) == 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* One text value by a raw connection to a SQLite file (static buffer). */
+static const char *sqlite_raw_text(const char *path, const char *sql)
+{
+	static char buf[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+		      sqlite3_errmsg(db));
+	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "%s: no row", sql);
+	snprintf(buf, sizeof(buf), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return buf;
+}
+
 /* A store written by schema version 5 (tests/unit/lib-store/store-v5.sql:
-   AUTOINCREMENT, rowid tables, a retention cut at 5) is migrated to 6: the
-   new table definitions, the same rows, an intact chain, and seqs that go
-   on increasing from the chain head through appends and another expiry. */
+   AUTOINCREMENT, rowid tables, a retention cut at 5) is migrated to 6 and
+   7: the new table definitions, the same rows, an intact chain, and seqs
+   that go on increasing from the chain head through appends and another
+   expiry; the ticket state check without a temporary table (7). */
 START_TEST(test_migrate_v5)
 {
 	char *path = xasprintf("%s/v5-%ld.db", tmpdir, (long)getpid());
@@ -362,7 +400,16 @@ START_TEST(test_migrate_v5)
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_sequence"), 1);
 
 	s = open_ok(uri);
-	ck_assert_int_eq(sqlite_raw_int(path, "SELECT schema_version FROM meta"), 6);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT schema_version FROM meta"), 7);
+	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
+					" 'ticket_state' AND sql LIKE '%CHECK (state = ''open'' OR"
+					" state = ''pending'' OR state = ''resolved'')%'"), 1);
+	/* the upsert of hd_store_ticket_state_put builds no temporary table */
+	ck_assert_int_eq(sqlite_raw_opcodes(path, "EXPLAIN INSERT INTO ticket_state (id, state,"
+					    " since) VALUES ('x', 'open', 1) ON CONFLICT (id) DO"
+					    " UPDATE SET state = excluded.state", "OpenEphemeral"), 0);
+	ck_assert_int_gt(sqlite_raw_opcodes(path, "EXPLAIN SELECT 1 FROM tickets WHERE team IN"
+					    " ('a', 'b', 'c')", "OpenEphemeral"), 0);	/* it counts */
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
 					" 'records' AND sql LIKE '%AUTOINCREMENT%'"), 0);
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_sequence"), 0);
@@ -371,7 +418,8 @@ START_TEST(test_migrate_v5)
 					" AND sql LIKE '%WITHOUT ROWID'"), 4);
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
 					" ('tickets_team', 'messages_ticket', 'records_team',"
-					" 'records_priority', 'records_v6', 'tickets_v6')"), 0);
+					" 'records_priority', 'records_v6', 'tickets_v6',"
+					" 'ticket_state_v6')"), 0);
 	ck_assert_int_eq(sqlite_raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
 					" ('records_ticket', 'records_agent', 'records_rule',"
 					" 'records_kind', 'records_at', 'ticket_state_state',"
@@ -467,7 +515,7 @@ START_TEST(test_sqlite_analyze)
 					 NULL, NULL);
 		append_ok(s, &r);
 	}
-	ck_assert_int_eq(hd_store_commit(s, &error), HD_STORE_OK);
+	ck_assert_msg(hd_store_commit(s, &error) == HD_STORE_OK, "commit: %s", error);
 	hd_store_deinit(&s);
 	ck_assert_int_eq(sqlite_raw_int(path, stats), 0);
 	s = open_ok(uri);
@@ -477,6 +525,161 @@ START_TEST(test_sqlite_analyze)
 	s = open_ok(uri);
 	hd_store_deinit(&s);
 	ck_assert_int_gt(sqlite_raw_int(path, records), 0);
+	free(uri);
+}
+END_TEST
+
+/* The canonical text a record's hash covers, pinned: every stored hash
+   was computed over it, so it must not change by a byte (NULL, empty,
+   newline and UTF-8 values, a negative number). */
+START_TEST(test_record_canonical_pinned)
+{
+	struct hd_record r = {
+		.at = 1796040000, .kind = "inbound", .queue_id = "4ABC123", .message_id = "<m@x>",
+		.ticket = "HD-1", .team = "billing", .rule = "r", .action = "accept",
+		.text = "t\xc3\xa9xt\nwith 'q'", .detail = "", .policy_name = "acme",
+		.policy_version = "7",
+	};
+	char *canon = hd_store_record_canonical(-12, &r, HD_STORE_ZERO_HASH), hash[65];
+
+	ck_assert_str_eq(canon,
+		"hd-audit-record-v1\n"
+		"seq=-12\n"
+		"at=1796040000\n"
+		"kind=7:inbound\n"
+		"queue_id=7:4ABC123\n"
+		"message_id=5:<m@x>\n"
+		"ticket=4:HD-1\n"
+		"team=7:billing\n"
+		"priority=-\n"
+		"agent=-\n"
+		"rule=1:r\n"
+		"action=6:accept\n"
+		"text=14:t\xc3""\xa9""xt\n"
+		"with 'q'\n"
+		"detail=0:\n"
+		"policy_name=4:acme\n"
+		"policy_version=1:7\n"
+		"prev_hash=64:0000000000000000000000000000000000000000000000000000000000000000\n");
+	free(canon);
+	hd_store_record_hash(1234567890123LL, &r, "ab", hash);
+	ck_assert_str_eq(hash, "1af7f0babf8a9f982e15f352c7efb134ad02900cc258672f220a9503637385c6");
+}
+END_TEST
+
+/* SQLite: a commit's WAL frames go to the file in one write, which a
+   second handle reads at once (store-sqlite-vfs.c). */
+START_TEST(test_sqlite_wal_one_write)
+{
+	char *uri = fresh_uri(0), *problem = NULL, *error = NULL;
+	struct hd_store *a = open_ok(uri), *b = open_ok(uri);
+	struct hd_audit_filter f = { 0 };
+	struct collect c = { 0 };
+	uint64_t frames0, writes0, frames1, writes1;
+	long long checked;
+
+	ck_assert_str_eq(hd_store_sqlite_vfs(), HD_STORE_SQLITE_VFS);
+	for (int k = 0; k < 5; k++) {
+		struct hd_record r = rec(k, "inbound", "T-1", "billing", NULL, "r");
+		struct hd_ticket t = { .id = xasprintf("T-%d", k), .team = "billing", .opened = k };
+
+		hd_store_sqlite_vfs_stats(&frames0, &writes0);
+		ck_assert_int_eq(hd_store_begin(a, &error), HD_STORE_OK);
+		ck_assert_int_eq(hd_store_ticket_open(a, &t, &error), HD_STORE_OK);
+		append_ok(a, &r);
+		ck_assert_int_eq(hd_store_commit(a, &error), HD_STORE_OK);
+		hd_store_sqlite_vfs_stats(&frames1, &writes1);
+		ck_assert_uint_ge(frames1 - frames0, 3);	/* records, meta, tickets, ... */
+		ck_assert_uint_eq(writes1 - writes0, 1);
+		ck_assert_uint_eq(audit_count(b, &f, &c), (size_t)k + 1);
+		collect_free(&c);
+		free(t.id);
+	}
+	ck_assert_int_eq(verify(b, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 5);
+	hd_store_deinit(&a);
+	hd_store_deinit(&b);
+	ck_assert_str_eq(sqlite_raw_text(uri + strlen("sqlite:"), "PRAGMA integrity_check"), "ok");
+	free(uri);
+}
+END_TEST
+
+/* SQLite: a transaction bigger than the page cache writes frames before its
+   commit (a spill); rolled back, they never reach another handle's commit,
+   and committed, they are all there. */
+START_TEST(test_sqlite_wal_spill)
+{
+	char *uri = fresh_uri(0), *problem = NULL, *error = NULL;
+	struct hd_store *a = open_ok(uri), *b = open_ok(uri);
+	long long checked;
+
+	ck_assert_int_eq(a->vt->exec(a->conn, "PRAGMA cache_size = 10", &error), HD_STORE_OK);
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(hd_store_begin(a, &error), HD_STORE_OK);
+		for (int k = 0; k < 600; k++) {
+			char *id = xasprintf("R%d-T-%04d", round, k);
+			struct hd_record r = rec(k, "inbound", id, "billing", NULL, "r");
+			struct hd_ticket t = { .id = id, .team = "billing", .opened = k };
+
+			ck_assert_int_eq(hd_store_ticket_open(a, &t, &error), HD_STORE_OK);
+			append_ok(a, &r);
+			free(id);
+		}
+		if (round == 0)
+			hd_store_rollback(a);
+		else
+			ck_assert_int_eq(hd_store_commit(a, &error), HD_STORE_OK);
+		for (int k = 0; k < 3; k++) {	/* the other handle writes after it */
+			struct hd_record r = rec(k, "inbound", "T-B", "billing", NULL, "r");
+
+			append_ok(b, &r);
+		}
+	}
+	ck_assert_int_eq(verify(b, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 600 + 6);
+	hd_store_deinit(&a);
+	hd_store_deinit(&b);
+	ck_assert_str_eq(sqlite_raw_text(uri + strlen("sqlite:"), "PRAGMA integrity_check"), "ok");
+	ck_assert_int_eq(sqlite_raw_int(uri + strlen("sqlite:"), "SELECT count(*) FROM tickets"), 600);
+	free(uri);
+}
+END_TEST
+
+/* SQLite: a commit whose gathered WAL write fails (here: beyond the file
+   size limit) fails, and leaves the store as it was. */
+START_TEST(test_sqlite_wal_write_fails)
+{
+	char *uri = fresh_uri(0), *wal = xasprintf("%s-wal", uri + strlen("sqlite:"));
+	char *problem = NULL, *error = NULL;
+	struct hd_store *a = open_ok(uri);
+	struct hd_record r = rec(1, "inbound", "T-1", "billing", NULL, "r");
+	struct rlimit old, lim;
+	struct stat st;
+	long long checked;
+
+	append_ok(a, &r);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size;	/* the next frames cannot be written */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_eq(hd_store_append(a, &r, &error), HD_STORE_ERROR);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_ptr_nonnull(error);
+	free(error);
+	error = NULL;
+	ck_assert_int_eq(verify(a, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 1);
+	append_ok(a, &r);	/* and the store goes on */
+	hd_store_deinit(&a);
+	a = open_ok(uri);
+	ck_assert_int_eq(verify(a, &checked, &problem), 0);
+	ck_assert_int_eq(checked, 2);
+	hd_store_deinit(&a);
+	ck_assert_str_eq(sqlite_raw_text(uri + strlen("sqlite:"), "PRAGMA integrity_check"), "ok");
+	free(wal);
 	free(uri);
 }
 END_TEST
@@ -753,6 +956,16 @@ START_TEST(test_append_only_trigger)
 	err = raw_exec(_i, uri, "DELETE FROM records WHERE seq = 3");
 	ck_assert_msg(err != NULL && strstr(err, "records are append-only") != NULL, "%s",
 		      err ? err : "DELETE accepted");
+	free(err);
+	/* a ticket state is one of three (schema 7 spells the check anew) */
+	raw_ok(_i, uri, "INSERT INTO ticket_state (id, state, since) VALUES ('T-9', 'pending', 1)");
+	err = raw_exec(_i, uri, "INSERT INTO ticket_state (id, state, since) VALUES ('T-8', 'gone', 1)");
+	ck_assert_msg(err != NULL && strcasestr(err, "check") != NULL, "%s",
+		      err ? err : "state 'gone' accepted");
+	free(err);
+	err = raw_exec(_i, uri, "UPDATE ticket_state SET state = 'Open' WHERE id = 'T-9'");
+	ck_assert_msg(err != NULL && strcasestr(err, "check") != NULL, "%s",
+		      err ? err : "state 'Open' accepted");
 	free(err);
 	if (backends[_i] == BK_POSTGRESQL) {
 		err = raw_exec(_i, uri, "TRUNCATE records");
@@ -1316,10 +1529,14 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(tx, test_expire_checkpoint, 0, n_external);
 	tcase_add_loop_test(tx, test_expire_tampered, 0, n_external);
 	tcase_add_test(one, test_uri_parse);
+	tcase_add_test(one, test_record_canonical_pinned);
 	tcase_add_test(one, test_open_errors);
 	tcase_add_test(one, test_sqlite_locked_message);
 	tcase_add_test(one, test_migrate_v5);
 	tcase_add_test(one, test_sqlite_analyze);
+	tcase_add_test(one, test_sqlite_wal_one_write);
+	tcase_add_test(one, test_sqlite_wal_spill);
+	tcase_add_test(one, test_sqlite_wal_write_fails);
 	if (n_external > 1)
 		tcase_add_loop_test(one, test_pg_reconnect, 1, 2);
 	suite_add_tcase(s, one);
