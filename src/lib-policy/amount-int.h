@@ -28,7 +28,7 @@ struct amount_word_info {
 	bool generic;		/* a plural noun ("refunds"), a rule's subject */
 	bool threshold;		/* "over", "under": makes the next amount a threshold */
 	bool rule;		/* "need", "approval": the sentence states a rule */
-	bool currency;		/* a currency token, whole ("euro", "USD", "\u20ac") */
+	bool currency;		/* a currency token, whole ("euro", "USD", the euro sign) */
 	bool or_more;		/* "or", "more", "less": of "$100 or more" */
 };
 
@@ -38,11 +38,10 @@ struct amount_word_info {
  * token is a word byte but not a digit, except a '$', which only ends one
  * ("US$", "$"); no table word holds a digit. So a currency token starts at
  * a word only when the word is the whole token (currency above), or the
- * word holds a digit ("USD200", "\u20ac5"), or a '$' follows it ("US$").
+ * word holds a digit ("USD200", the euro sign before a 5), or a '$' follows it ("US$").
  */
 
-#define AMOUNT_TOKEN_MAX 24		/* bytes of the longest table word, and more */
-#define AMOUNT_WORD_FILTER_BITS 16384	/* bits of the word filter: two per word, in one of 256 words */
+#define AMOUNT_TOKEN_MAX 24		/* bytes of the longest table word, and more (< 32) */
 
 /* ASCII lowercase of a byte; other bytes are themselves (the C locale's tolower). */
 static inline unsigned char amount_fold(unsigned char c)
@@ -58,35 +57,29 @@ static inline size_t amount_word_key(const char *w, size_t len)
 	       amount_fold((unsigned char)w[len > 1 ? 1 : 0]) * 7u + amount_fold((unsigned char)w[len - 1]);
 }
 
-/* The word filter's hash of [w, w+len), from its length and its first,
-   second and last bytes, each folded by setting bit 0x20: that lowercases
-   a letter as amount_fold() does and merges some other bytes (a bit
-   shared, never a word missed). */
-static inline uint64_t amount_word_filter_hash(const char *w, size_t len)
+/* The word filter's cells of [w, w+len): the low five bits of its first
+   and last bytes, and of its second and last, the same for both cases of
+   a letter. */
+static inline size_t amount_word_filter_cell(const char *w, size_t len)
 {
-	uint64_t k = (uint64_t)(unsigned char)w[0] | (uint64_t)(unsigned char)w[len > 1 ? 1 : 0] << 8 |
-		     (uint64_t)(unsigned char)w[len - 1] << 16 | (uint64_t)len << 24;
-	return (k | 0x202020u) * 0x9e3779b97f4a7c15u;
+	return ((size_t)((unsigned char)w[0] & 31u) << 5) | ((unsigned char)w[len - 1] & 31u);
+}
+static inline size_t amount_word_filter_cell2(const char *w, size_t len)
+{
+	return ((size_t)((unsigned char)w[len > 1 ? 1 : 0] & 31u) << 5) | ((unsigned char)w[len - 1] & 31u);
 }
 
-/* The word filter's 64-bit word for a hash, and the two bits in it. */
-#define AMOUNT_WORD_FILTER_WORD(h) ((size_t)((h) >> 44) & (AMOUNT_WORD_FILTER_BITS / 64 - 1))
-#define AMOUNT_WORD_FILTER_MASK(h) ((uint64_t)1 << ((h) >> 58) | (uint64_t)1 << ((h) >> 52 & 63))
+/* The word filter: bit len of a cell is set when some word the lookup
+   knows has len bytes and that cell (set by amount_words_init()). */
+extern uint32_t amount_word_filter[2][32 * 32];
 
-/* The word filter: both bits of every word the lookup knows are set (by
-   amount_words_init()); a word with either bit clear is none of them. */
-extern uint64_t amount_word_filter[AMOUNT_WORD_FILTER_BITS / 64];
-
-/* False when no table word can be [w, w+len): most words, without a call. */
+/* False when no table word can be [w, w+len): most words, in a load or two. */
 static inline bool amount_word_may_be(const char *w, size_t len)
 {
-	uint64_t h, m;
-
 	if (len - 1 >= AMOUNT_TOKEN_MAX - 1)
 		return false;	/* empty, or longer than any table word */
-	h = amount_word_filter_hash(w, len);
-	m = AMOUNT_WORD_FILTER_MASK(h);
-	return (amount_word_filter[AMOUNT_WORD_FILTER_WORD(h)] & m) == m;
+	return (amount_word_filter[0][amount_word_filter_cell(w, len)] >> len & 1u) &&
+	       (amount_word_filter[1][amount_word_filter_cell2(w, len)] >> len & 1u);
 }
 
 /* Index the word tables (once per process); call before any lookup below. */

@@ -7,9 +7,11 @@
  * words). The lookups run at every word of every reply, so the tables are
  * indexed once per process (amount_words_init): currency tokens by their
  * folded first byte, in table order, with their lengths; every word, and
- * every currency token that is a whole word ("euro", "USD", "\u20ac"), in one
- * open-addressing hash behind a filter of the (first byte, length) pairs
- * the tables hold, so most words of a reply are refused in two loads. A
+ * every currency token that is a whole word ("euro", "USD", the euro
+ * sign), in one open-addressing hash behind a filter of the (first byte,
+ * last byte, length) and (second byte, last byte, length) the words have,
+ * so most words of a reply are refused by a load or two, inline in the
+ * scanner (amount_word_may_be). A
  * lookup must give exactly what a walk of the tables in order gives
  * (tests/unit/lib-policy/test-amount.c compares them). The build checks the
  * shapes the scanner's shortcuts rely on (amount-int.h) and stops if a table
@@ -118,7 +120,7 @@ _Static_assert(NELEM(amount_currencies) < 256, "cur_start and cur_order hold a c
 _Static_assert(AMOUNT_WORD_SLOTS >= 2 * AMOUNT_NWORDS && AMOUNT_NWORDS < 65535,
 	       "the word hash stays at most half full, its slots hold a word index in 16 bits");
 _Static_assert((AMOUNT_WORD_SLOTS & (AMOUNT_WORD_SLOTS - 1)) == 0, "AMOUNT_WORD_SLOTS is a power of two");
-_Static_assert(AMOUNT_WORD_FILTER_BITS == 256 * 64, "the filter's word is 8 bits of its hash");
+_Static_assert(AMOUNT_TOKEN_MAX <= 32, "a word's length is a bit of a 32-bit filter cell");
 
 /* What the word index knows of one word. */
 struct amount_word {
@@ -139,7 +141,7 @@ static struct {
 	size_t nwords;
 	uint16_t slot[AMOUNT_WORD_SLOTS];	/* index + 1 into words, 0 empty */
 } amount_ix;
-uint64_t amount_word_filter[AMOUNT_WORD_FILTER_BITS / 64];
+uint32_t amount_word_filter[2][32 * 32];
 static pthread_once_t amount_ix_once = PTHREAD_ONCE_INIT;
 
 /* True when the n bytes at p equal the folded token f, ASCII case-insensitively. */
@@ -200,8 +202,8 @@ static struct amount_word *amount_word_add(const char *word)
 	e->info.kind = -1;
 	amount_ix.slot[h] = (uint16_t)amount_ix.nwords;
 	{
-		uint64_t fh = amount_word_filter_hash(word, len);
-		amount_word_filter[AMOUNT_WORD_FILTER_WORD(fh)] |= AMOUNT_WORD_FILTER_MASK(fh);
+		amount_word_filter[0][amount_word_filter_cell(word, len)] |= (uint32_t)1 << len;
+		amount_word_filter[1][amount_word_filter_cell2(word, len)] |= (uint32_t)1 << len;
 	}
 	return e;
 }

@@ -243,9 +243,19 @@ static size_t amount_number_at(const char *p, const char *end, const char *dflt,
 	if (!amount_is_digit((unsigned char)*p))
 		return 0;
 	memset(a, 0, sizeof(*a));
-	if ((n = number_scan(p, end, &num)) == 0)
-		return 0;
-	r = p + n;
+	/* Most numbers are digits and no mark ("01", "1234"): number_scan()
+	   would read just these; any byte a mark may start with goes to it. */
+	for (r = p + 1; r < end && r - p < HD_AMOUNT_NUMBER_MAX && amount_is_digit((unsigned char)*r);)
+		r++;
+	if (r < end && r - p < HD_AMOUNT_NUMBER_MAX &&
+	    (*r == ',' || *r == '.' || *r == '\'' || (unsigned char)*r == 0xc2 || (unsigned char)*r == 0xe2)) {
+		n = number_scan(p, end, &num);
+		r = p + n;
+	} else {
+		num.p = p;
+		num.len = (size_t)(r - p);
+		num.decimal = NULL;
+	}
 	if (r < end && amount_is_wordc((unsigned char)*r) && (unsigned char)*r < 0x80 &&
 	    !(r + 1 < end && (r[0] == 'z' || r[0] == 'K') && (unsigned char)r[1] >= 0x80))
 		return 0;	/* "20k", "3rd": not an amount (but "100zł" is) */
@@ -469,7 +479,6 @@ static void sentence_push_word(struct amount_sentence *st, struct hd_amount **ou
 /* Find every granted amount in text, in one pass. */
 size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_amount **amounts_r)
 {
-	static const struct amount_word_info none = { .kind = -1 };
 	const char *end = text + strlen(text);	/* *end is NUL, the one CL_END: loops stop there */
 	struct amount_sentence *st = xmalloc(sizeof(*st));	/* tokens are set as pushed */
 	struct hd_amount *out = NULL;
@@ -529,6 +538,8 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 			}
 			continue;
 		case CL_WORD:
+		next_word:
+			w = p;
 			/* Letters only, and no digit or '$' after them: a currency
 			   token starts here only if it is the whole word, which the
 			   word lookup says (AMOUNT_CURRENCY_SHAPE). */
@@ -537,6 +548,10 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 			if (amount_class[(unsigned char)*p] != CL_DIGIT && *p != '$') {
 				if (!amount_word_may_be(w, (size_t)(p - w))) {
 					sentence_count(st, &out, &n);	/* most words: only counted */
+					while (amount_class[(unsigned char)*p] == CL_OTHER)
+						p++;	/* and the space after them */
+					if (amount_class[(unsigned char)*p] == CL_WORD && n < HD_AMOUNT_MAX)
+						goto next_word;	/* the next word, without the switch */
 					continue;
 				}
 				wi = amount_word_lookup(w, (size_t)(p - w));
@@ -563,11 +578,14 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 				continue;
 			}
 		word:	/* No amount: a word, with a digit in it or a '$' after it;
-			   no table word starts with a digit (amount-int.h). */
+			   no table word holds a digit (amount-int.h). */
 			while (p < end && amount_is_wordc((unsigned char)*p))
 				p++;
-			sentence_push_word(st, &out, &n, w, (size_t)(p - w), line,
-					   amount_is_digit((unsigned char)*w) ? none : amount_word_lookup(w, (size_t)(p - w)));
+			if (amount_is_digit((unsigned char)*w))
+				sentence_count(st, &out, &n);
+			else
+				sentence_push_word(st, &out, &n, w, (size_t)(p - w), line,
+						   amount_word_lookup(w, (size_t)(p - w)));
 			continue;
 		}
 		break;		/* CL_END */
