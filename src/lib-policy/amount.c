@@ -55,6 +55,7 @@ struct amount_sentence {
 	size_t ntok;		/* tokens kept */
 	size_t n;		/* tokens read, kept or not */
 	size_t namounts, nkinds;	/* amounts and grant words among the tokens */
+	size_t n0;		/* amounts found before the scan began (hd_amount_scan_rest) */
 	int depth;
 	bool rule;		/* a rule word ("need", "approval") was read */
 };
@@ -395,8 +396,8 @@ static void sentence_flush(struct amount_sentence *st, struct hd_amount **out, s
 			t->a.kind = (enum hd_amount_kind)t->granted;
 			t->a.line = t->line;
 			t->a.text = xstrndup(t->s, t->len);
-			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-			(*out)[(*n)++] = t->a;
+			*out = xrealloc(*out, (*n - st->n0 + 1) * sizeof(**out));
+			(*out)[(*n)++ - st->n0] = t->a;
 		}
 	}
 done:
@@ -476,23 +477,28 @@ static void sentence_push_word(struct amount_sentence *st, struct hd_amount **ou
 		sentence_keep(st, TOK_WORD, w, len, line);
 }
 
-/* Find every granted amount in text, in one pass. */
-size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_amount **amounts_r)
+/* Find every granted amount in text from start, which is at the given
+   line, with n0 amounts found before it; returns the count found from
+   start. *mark_r (may be NULL) is the last blank line where a scan of a
+   text that starts with the same bytes would be in the same state. */
+static size_t amount_scan_run(const char *text, const char *start, int line, size_t n0,
+			      const char *default_currency, struct hd_amount **amounts_r,
+			      struct hd_amount_mark *mark_r)
 {
-	const char *end = text + strlen(text);	/* *end is NUL, the one CL_END: loops stop there */
+	const char *end = start + strlen(start);	/* *end is NUL, the one CL_END: loops stop there */
 	struct amount_sentence *st = xmalloc(sizeof(*st));	/* tokens are set as pushed */
 	struct hd_amount *out = NULL;
-	size_t n = 0;
-	int line = 1;
+	size_t n = n0;
 
 	amount_words_init();
+	st->n0 = n0;
 	st->n = 0;
 	st->ntok = 0;
 	st->namounts = 0;
 	st->nkinds = 0;
 	st->depth = 0;
 	st->rule = false;
-	for (const char *p = text; n < HD_AMOUNT_MAX;) {
+	for (const char *p = start; n < HD_AMOUNT_MAX;) {
 		const char *w = p, *q;
 		struct hd_amount a;
 		struct amount_word_info wi;
@@ -510,8 +516,16 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 			q = p + 1;
 			while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
 				q++;
-			if (q < end && *q == '\n')
+			if (q < end && *q == '\n') {
 				sentence_flush(st, &out, &n);	/* a blank line ends a sentence */
+				/* Every byte read so far is before q (hd_amount_scan_marked). */
+				if (mark_r != NULL) {
+					mark_r->resume = (size_t)(p + 1 - text);
+					mark_r->prefix = (size_t)(q + 1 - text);
+					mark_r->line = line + 1;
+					mark_r->count = n;
+				}
+			}
 			line++;
 			p++;
 			continue;
@@ -593,7 +607,39 @@ size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_
 	sentence_flush(st, &out, &n);
 	free(st);
 	*amounts_r = out;
-	return n;
+	return n - n0;
+}
+
+/* Find every granted amount in text, in one pass. */
+size_t hd_amount_scan(const char *text, const char *default_currency, struct hd_amount **amounts_r)
+{
+	return amount_scan_run(text, text, 1, 0, default_currency, amounts_r, NULL);
+}
+
+/* hd_amount_scan(), and the last point a longer text's scan may resume at.
+   At a blank line (a '\n', blanks, a '\n' at q) the sentence is flushed
+   and nothing is pending; and every decision until then read no byte past
+   q: a word reads the byte that ends it, a number, a currency token, a
+   percent word and the blanks between them stop at a '\n' (none of them
+   holds one), a '.' reads one byte on, a '\n' reads the blanks after it.
+   So the scan of any text whose first mark.prefix bytes are these is, up
+   to there, this scan: the same amounts, the same state. */
+size_t hd_amount_scan_marked(const char *text, const char *default_currency, struct hd_amount **amounts_r,
+			     struct hd_amount_mark *mark_r)
+{
+	memset(mark_r, 0, sizeof(*mark_r));
+	return amount_scan_run(text, text, 1, 0, default_currency, amounts_r, mark_r);
+}
+
+/* The amounts hd_amount_scan(text) finds after the first mark->count,
+   text starting with the mark->prefix bytes the mark was taken on. */
+size_t hd_amount_scan_rest(const char *text, const struct hd_amount_mark *mark, const char *default_currency,
+			   struct hd_amount **amounts_r)
+{
+	if (mark->prefix == 0)
+		return hd_amount_scan(text, default_currency, amounts_r);
+	return amount_scan_run(text, text + mark->resume, mark->line, mark->count, default_currency, amounts_r,
+			       NULL);
 }
 
 /* Parse a declared amount ("250", "$250.00", "250 USD", "20%"). */
