@@ -102,8 +102,10 @@ size_t hd_engine_amounts(struct run *r, struct hd_amount **amts_r, struct hd_amo
 
 	for (size_t pi = 0; pi < r->msg->nparts; pi++) {
 		const struct hd_textpart *tp = &r->msg->parts[pi];
+		const char *own_text = hd_engine_own_text(r, pi);
 		struct hd_amount *a, *all, *unsure;
-		size_t n = hd_amount_scan(hd_engine_own_text(r, pi), r->p->currency, &a), nall;
+		struct hd_amount_mark mark;
+		size_t n = hd_amount_scan_marked(own_text, r->p->currency, &a, &mark), nall;
 		/* Only in the part the split is unsure of: tagged there, not counted. */
 		size_t nunsure = hd_engine_amounts_unsure(r, tp, &unsure);
 
@@ -115,8 +117,15 @@ size_t hd_engine_amounts(struct run *r, struct hd_amount **amts_r, struct hd_amo
 		}
 		free(a);
 		if (tp->quote_found && tp->text != NULL) {
-			/* What the split removed: tagged, not counted, never silent. */
-			nall = hd_amount_scan(tp->text, r->p->currency, &all);
+			/* What the split removed: tagged, not counted, never silent.
+			   When the whole text begins with the agent's words (plain
+			   text, no signature blanked before the mark), its scan up
+			   to the mark is theirs, and what it found there is all in
+			   own or unsure: read only the rest, the history once. */
+			if (mark.prefix > 0 && strncmp(tp->text, own_text, mark.prefix) == 0)
+				nall = hd_amount_scan_rest(tp->text, &mark, r->p->currency, &all);
+			else
+				nall = hd_amount_scan(tp->text, r->p->currency, &all);
 			for (size_t i = 0; i < nall; i++) {
 				if (amount_find(own, nown, &all[i]) < nown ||
 				    amount_find(unsure, nunsure, &all[i]) < nunsure) {

@@ -6,9 +6,16 @@
  * scanning; it must never match inside a longer word (callers pass whole
  * words). The lookups run at every word of every reply, so the tables are
  * indexed once per process (amount_words_init): currency tokens by their
- * folded first byte, in table order, with their lengths; every other word in
- * one open-addressing hash. A lookup must give exactly what a walk of the
- * tables in order gives (tests/unit/lib-policy/test-amount.c compares them).
+ * folded first byte, in table order, with their lengths; every word, and
+ * every currency token that is a whole word ("euro", "USD", the euro
+ * sign), in one open-addressing hash behind a filter of the (first byte,
+ * last byte, length) and (second byte, last byte, length) the words have,
+ * so most words of a reply are refused by a load or two, inline in the
+ * scanner (amount_word_may_be). A
+ * lookup must give exactly what a walk of the tables in order gives
+ * (tests/unit/lib-policy/test-amount.c compares them). The build checks the
+ * shapes the scanner's shortcuts rely on (amount-int.h) and stops if a table
+ * breaks them.
  */
 #include <config.h>
 #include "amount-int.h"
@@ -100,16 +107,20 @@ static const char *const amount_rule_words[] = {
 	"approved", "allowed", "only", "limit", "limited",
 };
 
+/* The words of "$100 or more", "$50 or less": a threshold after the amount. */
+static const char *const amount_or_more[] = { "or", "more", "less" };
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-#define AMOUNT_TOKEN_MAX 24		/* bytes of the longest table word */
-#define AMOUNT_WORD_SLOTS 256		/* hash slots (a power of two, > 2x the words) */
-#define AMOUNT_NWORDS (NELEM(amount_kinds) + NELEM(amount_thresholds) + NELEM(amount_rule_words))
+#define AMOUNT_WORD_SLOTS 512		/* hash slots (a power of two, > 2x the words) */
+#define AMOUNT_NWORDS (NELEM(amount_kinds) + NELEM(amount_thresholds) + NELEM(amount_rule_words) + \
+		       NELEM(amount_currencies) + NELEM(amount_or_more))
 
 _Static_assert(NELEM(amount_currencies) < 256, "cur_start and cur_order hold a currency index in a byte");
 _Static_assert(AMOUNT_WORD_SLOTS >= 2 * AMOUNT_NWORDS && AMOUNT_NWORDS < 65535,
 	       "the word hash stays at most half full, its slots hold a word index in 16 bits");
 _Static_assert((AMOUNT_WORD_SLOTS & (AMOUNT_WORD_SLOTS - 1)) == 0, "AMOUNT_WORD_SLOTS is a power of two");
+_Static_assert(AMOUNT_TOKEN_MAX <= 32, "a word's length is a bit of a 32-bit filter cell");
 
 /* What the word index knows of one word. */
 struct amount_word {
@@ -127,16 +138,11 @@ static struct {
 	uint8_t cur_start[257];
 	uint8_t cur_order[NELEM(amount_currencies)];
 	struct amount_word words[AMOUNT_NWORDS];
-	size_t nwords, word_min, word_max;
+	size_t nwords;
 	uint16_t slot[AMOUNT_WORD_SLOTS];	/* index + 1 into words, 0 empty */
 } amount_ix;
+uint32_t amount_word_filter[2][32 * 32];
 static pthread_once_t amount_ix_once = PTHREAD_ONCE_INIT;
-
-/* ASCII lowercase of a byte; other bytes are themselves (the C locale's tolower). */
-static inline unsigned char amount_fold(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
 
 /* True when the n bytes at p equal the folded token f, ASCII case-insensitively. */
 static inline bool amount_eq_folded(const char *p, const char *f, size_t n)
@@ -154,18 +160,17 @@ static void amount_words_broken(const char *what)
 	abort();
 }
 
-/* Hash slot of a word from its length and its folded first, second and last bytes. */
+/* Hash slot of a word, from its key. */
 static inline size_t amount_word_hash(const char *w, size_t len)
 {
-	size_t h = len * 131u + amount_fold((unsigned char)w[0]) * 31u +
-		   amount_fold((unsigned char)w[len > 1 ? 1 : 0]) * 7u + amount_fold((unsigned char)w[len - 1]);
+	size_t h = amount_word_key(w, len);
 	return (h ^ (h >> 5)) & (AMOUNT_WORD_SLOTS - 1);
 }
 
 /* Find a word in the hash; NULL when it is in none of the word tables. */
 static const struct amount_word *amount_word_find(const char *w, size_t len)
 {
-	if (len < amount_ix.word_min || len > amount_ix.word_max)
+	if (!amount_word_may_be(w, len))
 		return NULL;
 	for (size_t h = amount_word_hash(w, len);; h = (h + 1) & (AMOUNT_WORD_SLOTS - 1)) {
 		const struct amount_word *e;
@@ -196,10 +201,10 @@ static struct amount_word *amount_word_add(const char *word)
 	e->len = len;
 	e->info.kind = -1;
 	amount_ix.slot[h] = (uint16_t)amount_ix.nwords;
-	if (amount_ix.nwords == 1 || len < amount_ix.word_min)
-		amount_ix.word_min = len;
-	if (len > amount_ix.word_max)
-		amount_ix.word_max = len;
+	{
+		amount_word_filter[0][amount_word_filter_cell(word, len)] |= (uint32_t)1 << len;
+		amount_word_filter[1][amount_word_filter_cell2(word, len)] |= (uint32_t)1 << len;
+	}
 	return e;
 }
 
@@ -228,6 +233,18 @@ static void amount_words_build(void)
 	for (size_t i = 0; i < NELEM(amount_currencies); i++)
 		amount_ix.cur_order[at[(unsigned char)amount_ix.cur_folded[i][0]]++] = (uint8_t)i;
 
+	/* A whole-word currency token is a word too; "US$" and "$" are not,
+	   and the scanner tries an amount at every word before a '$'. */
+	for (size_t i = 0; i < NELEM(amount_currencies); i++) {
+		const char *t = amount_currencies[i].tok;
+		size_t n = amount_ix.cur_len[i];
+		for (size_t k = 0; k < n; k++)
+			if (!(amount_is_wordc((unsigned char)t[k]) && !isdigit((unsigned char)t[k])) &&
+			    !(t[k] == '$' && k == n - 1))
+				amount_words_broken(t);	/* breaks AMOUNT_CURRENCY_SHAPE */
+		if (t[n - 1] != '$')
+			amount_word_add(t)->info.currency = true;
+	}
 	for (size_t i = 0; i < NELEM(amount_kinds); i++) {
 		struct amount_word *e = amount_word_add(amount_kinds[i].word);
 		if (e->info.kind < 0) {
@@ -239,6 +256,13 @@ static void amount_words_build(void)
 		amount_word_add(amount_thresholds[i])->info.threshold = true;
 	for (size_t i = 0; i < NELEM(amount_rule_words); i++)
 		amount_word_add(amount_rule_words[i])->info.rule = true;
+	for (size_t i = 0; i < NELEM(amount_or_more); i++)
+		amount_word_add(amount_or_more[i])->info.or_more = true;
+	/* No table word holds a digit: the scanner looks up no word that does. */
+	for (size_t i = 0; i < amount_ix.nwords; i++)
+		for (size_t k = 0; k < amount_ix.words[i].len; k++)
+			if (isdigit((unsigned char)amount_ix.words[i].folded[k]))
+				amount_words_broken(amount_ix.words[i].folded);
 }
 
 /* Index the word tables; every entry point of the scanner calls it first. */
@@ -258,8 +282,11 @@ bool amount_currency_may_start(unsigned char c)
 /* Match a currency token at p; returns its length and ISO code, or 0. */
 size_t amount_currency_at(const char *p, const char *end, const char **iso_r)
 {
-	unsigned char f = amount_fold((unsigned char)*p);
-	unsigned char f1 = p + 1 < end ? amount_fold((unsigned char)p[1]) : 0;
+	unsigned char f = amount_fold((unsigned char)*p), f1;
+
+	if (amount_ix.cur_start[f] == amount_ix.cur_start[f + 1])
+		return 0;	/* most bytes start no currency token */
+	f1 = p + 1 < end ? amount_fold((unsigned char)p[1]) : 0;
 
 	/* The first byte matches by the index; the second rejects most of the rest. */
 	for (size_t k = amount_ix.cur_start[f]; k < amount_ix.cur_start[f + 1]; k++) {
@@ -269,7 +296,7 @@ size_t amount_currency_at(const char *p, const char *end, const char **iso_r)
 			continue;
 		/* Codes and names stand as words: "USD" but not "USDA", "euro" not
 		   "europe"; a digit may touch any of them ("€5", "USD200"). */
-		if (p + n < end && amount_is_wordc((unsigned char)p[n]) && !isdigit((unsigned char)p[n]))
+		if (p + n < end && amount_is_wordc((unsigned char)p[n]) && !amount_is_digit((unsigned char)p[n]))
 			continue;
 		*iso_r = amount_currencies[i].iso;
 		return n;

@@ -441,6 +441,121 @@ START_TEST(scan_equals_oracle)
 }
 END_TEST
 
+/* The scanner's shortcuts (the byte classes, the word filter, a currency
+   only as a whole word, a number converted only when it is an amount, the
+   percent words after '%' or 'p' only) change nothing: every byte, in the
+   places where each shortcut decides, scans as the oracle does. */
+START_TEST(shortcuts_equal_oracle)
+{
+	static const char *const shapes[] = {
+		"a refund of $5%c0 USD.", "%cUSD 5 refund", "refund %c5 EUR", "refund 5%cEUR",
+		"5 %cpercent refund", "a refund of 5 per%ccent", "credit US%c$5", "credit U%cSD200",
+		"refund%c 40 EUR", "refund 40 EU%c", "refund 40 EUR%c", "20% o%cf your order",
+		"waived (the %c$15) fee", "refund 1%c234,50 EUR", "refund 7 z%c\xc5\x82", "rabat 7 %cK\xc4\x8d",
+		"over%c $100 refund", "refund $100 or%c more", "refund $100 or m%cre", "%c\xe2\x82\xac" "5 refund",
+	};
+	char s[128];
+
+	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++)
+		for (int c = 1; c < 256; c++) {
+			const char *at = strstr(shapes[k], "%c");	/* the byte goes there */
+			snprintf(s, sizeof(s), "%.*s%c%s", (int)(at - shapes[k]), shapes[k], c, at + 2);
+			eq_scan_same(s, "USD");
+			eq_parse_same(s, "EUR");
+		}
+	/* Words that pass the word filter but are none of the table's, and
+	   table words in other cases, beside amounts. */
+	eq_scan_same("and AND aNd of the line 01 of invoice 1234 and a refund of 12 and 40 AND USD", "USD");
+	eq_scan_same("Refund OR MORE: 30 Dollars or Less, 40 EURO, 50 EUROS, 60 Europe, 70 EUROPEAN", "USD");
+	eq_scan_same("credit 5 kr, 6 KR, 7 kronor, 8 kr5, 9 krona; refunds over 10 kr need approval", "SEK");
+}
+END_TEST
+
+/* A longer text that starts with the same bytes as a scanned one, up to a
+   mark, scans from that mark to what a scan from its start finds: fixed
+   cases, then generated texts cut anywhere and given any other tail. */
+START_TEST(scan_resumes_at_mark)
+{
+	static const char *const dflts[] = { "USD", "EUR", NULL };
+	struct hd_amount_mark mark;
+	struct hd_amount *a, *b, *c;
+	size_t na, nb, nc, resumed = 0, with_amounts = 0;
+
+	/* The agent's words, then the history: the mark is the blank line
+	   before "Alice", and only the history is read again. */
+	na = hd_amount_scan_marked("A refund of $5 is on its way.\n\nAlice\n", "USD", &a, &mark);
+	ck_assert_uint_eq(na, 1);
+	ck_assert_uint_eq(mark.count, 1);
+	ck_assert_uint_eq(mark.resume, 30);
+	ck_assert_uint_eq(mark.prefix, 31);
+	ck_assert_int_eq(mark.line, 2);
+	nb = hd_amount_scan_rest("A refund of $5 is on its way.\n\nAlice\n\n> We credited $7.\n", &mark, "USD", &b);
+	ck_assert_uint_eq(nb, 1);
+	ck_assert(fabs(b[0].value - 7) < 0.001 && b[0].kind == HD_AMOUNT_CREDIT && b[0].line == 5);
+	hd_amounts_free(a, na);
+	hd_amounts_free(b, nb);
+	/* No blank line: no mark, and the rest is the whole scan (a sentence
+	   may go on into the history: "we refund\n> $50"). */
+	na = hd_amount_scan_marked("We will refund\n", "USD", &a, &mark);
+	ck_assert_uint_eq(mark.prefix, 0);
+	nb = hd_amount_scan_rest("We will refund\n> $50 soon\n", &mark, "USD", &b);
+	ck_assert_uint_eq(nb, 1);
+	hd_amounts_free(a, na);
+	hd_amounts_free(b, nb);
+
+	eq_state = 0x2545f4914f6cdd1dULL;
+	for (size_t i = 0; i < 20000; i++) {
+		static const char *const blank[] = { "\n\n", "\r\n\r\n", "\n \t\r\n", ".\n\n", "\n\n\n" };
+		struct strbuf sb;
+		const char *d = dflts[eq_below(sizeof(dflts) / sizeof(dflts[0]))];
+		char *whole, *own, *tail;
+		size_t len, cut;
+
+		/* Paragraphs: a mark needs a blank line. */
+		sb_init(&sb);
+		for (size_t p = 1 + eq_below(5); p > 0; p--) {
+			char *para = eq_input(1 + eq_below(i % 10 == 0 ? 100 : 20));
+			sb_puts(&sb, para);
+			sb_puts(&sb, blank[eq_below(sizeof(blank) / sizeof(blank[0]))]);
+			free(para);
+		}
+		whole = sb_steal(&sb);
+		len = strlen(whole);
+		cut = eq_below(len + 1);
+		/* The agent's text: a prefix of the whole, and now and then a
+		   tail of its own (a signature the whole does not have). */
+		tail = eq_below(3) == 0 ? eq_input(1 + eq_below(8)) : xstrdup("");
+		own = xasprintf("%.*s%s", (int)cut, whole, tail);
+		na = hd_amount_scan_marked(own, d, &a, &mark);
+		eq_scan_same(own, d);
+		nb = oracle_hd_amount_scan(whole, d, &b);
+		if (mark.prefix > 0 && strncmp(whole, own, mark.prefix) == 0) {
+			ck_assert_msg(mark.count <= na && mark.count <= nb && mark.resume < mark.prefix,
+				      "'%s': mark %zu/%zu/%zu, own %zu, whole %zu", eq_show(whole),
+				      mark.count, mark.resume, mark.prefix, na, nb);
+			for (size_t k = 0; k < mark.count; k++)
+				eq_same_amount(whole, k, &a[k], &b[k]);
+			nc = hd_amount_scan_rest(whole, &mark, d, &c);
+			ck_assert_msg(mark.count + nc == nb, "'%s' from %zu: %zu + %zu amounts, oracle %zu",
+				      eq_show(whole), mark.resume, mark.count, nc, nb);
+			for (size_t k = 0; k < nc; k++)
+				eq_same_amount(whole, mark.count + k, &c[k], &b[mark.count + k]);
+			hd_amounts_free(c, nc);
+			resumed++;
+			with_amounts += nb > mark.count && mark.count > 0;
+		}
+		hd_amounts_free(a, na);
+		hd_amounts_free(b, nb);
+		free(own);
+		free(tail);
+		free(whole);
+	}
+	/* The cases must reach the resumed path, with amounts on both sides. */
+	ck_assert_msg(resumed > 5000 && with_amounts > 200, "resumed %zu times, %zu with amounts on both sides",
+		      resumed, with_amounts);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("amount");
@@ -456,6 +571,8 @@ int main(void)
 	tcase_add_test(tc, linear_on_many_amounts);
 	tcase_add_test(tc, index_equals_tables);
 	tcase_add_test(tc, scan_equals_oracle);
+	tcase_add_test(tc, shortcuts_equal_oracle);
+	tcase_add_test(tc, scan_resumes_at_mark);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	failed = hd_check_run(s);
