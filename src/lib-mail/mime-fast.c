@@ -198,7 +198,7 @@ static bool fast_headers(const char *data, size_t len, struct fast_hdr **hs, siz
 			const char *q = p;
 			while (q < e && fast_name_char((unsigned char)*q))
 				q++;
-			if (q == e || *q != ':')
+			if (q == p || q == e || *q != ':')
 				return false;	/* not "Name:" */
 			if (n == *cap) {
 				struct fast_hdr *grown = xmalloc(2 * *cap * sizeof(*grown));

@@ -659,6 +659,7 @@ static const struct {
 	FAST_CASE(false, " leading fold\nSubject: x\n\nx\n"),
 	FAST_CASE(false, "Subject: x\n \nblank fold\n\nx\n"),
 	FAST_CASE(false, "no header at all\n\nx\n"),
+	FAST_CASE(false, ": no name\nSubject: x\n\nx\n"),
 	FAST_CASE(false, "Content-Type: text/plain; charset=\"utf 8\"\n\nx\n"),
 	FAST_CASE(false, "Content-Type: text/plain; charset*=utf-8''x\n\nx\n"),
 	FAST_CASE(false, "Content-Type: text/plain;\n\nx\n"),
