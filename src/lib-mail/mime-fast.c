@@ -1,9 +1,11 @@
 /*
  * mime-fast - reads the commonest message without GMime: one text part
  * (Content-Type text/... or none), 7bit, 8bit, binary, quoted-printable or
- * base64, with plain ASCII header fields. GMime builds a parser, a stream,
- * a header list, content-type and parameter objects and a filter chain for
- * it and frees them again: two thirds of the parse outside quote splitting.
+ * base64, with header fields of the plain "Name: value" form (values may
+ * hold 8-bit bytes: GMime keeps them raw too). GMime builds a parser, a
+ * stream, a header list, content-type and parameter objects and a filter
+ * chain for it and frees them again: two thirds of the parse outside quote
+ * splitting.
  * Here the header block is scanned once in place and the body is handed to
  * the same decoding mime.c uses (mime_text_bytes()).
  *
@@ -184,8 +186,8 @@ static bool fast_headers(const char *data, size_t len, struct fast_hdr **hs, siz
 		}
 		for (const char *q = p; q < e; q++) {
 			unsigned char c = (unsigned char)*q;
-			if ((c < 0x20 && c != '\t') || c >= 0x7f)
-				return false;	/* controls, CR, NUL, 8-bit */
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return false;	/* controls, CR, NUL */
 		}
 		if (*p == ' ' || *p == '\t') {
 			const char *q = p;
