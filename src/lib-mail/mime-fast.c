@@ -40,7 +40,8 @@ struct fast_params {
 	char charset[FAST_PARAM_MAX + 1];
 	char format[FAST_PARAM_MAX + 1];
 	char delsp[FAST_PARAM_MAX + 1];
-	bool has_charset, has_format, has_delsp;
+	char boundary[FAST_PARAM_MAX + 1];
+	bool has_charset, has_format, has_delsp, has_boundary;
 };
 
 /* Characters of a header name read here (a subset of RFC 5322 ftext). */
@@ -55,6 +56,17 @@ static inline bool fast_name_char(unsigned char c)
 static inline bool fast_token_char(unsigned char c)
 {
 	return fast_name_char(c) || c == '+';
+}
+
+/* The end of a quoted-string's contents at p: printable ASCII without
+   '"' and '\\', and without "=?" (GMime decodes encoded words in loose
+   parameters). Stops at the closing quote or at anything else. */
+static const char *fast_quoted(const char *p, const char *end)
+{
+	while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' &&
+	       !(*p == '=' && p + 1 < end && p[1] == '?'))
+		p++;
+	return p;
 }
 
 /* Blank inside a raw value: CR and LF only ever precede a fold's blank,
@@ -140,9 +152,9 @@ static bool fast_params_read(const char *p, const char *end, bool subtype,
 		p++;
 		if (p < end && *p == '"') {
 			val = ++p;
-			p = fast_token(p, end);
+			p = fast_quoted(p, end);
 			if (p == end || *p != '"')
-				return false;	/* blanks, escapes, specials in quotes */
+				return false;	/* escapes, controls, 8-bit in quotes */
 			vlen = (size_t)(p - val);
 			p++;
 		} else {
@@ -155,11 +167,21 @@ static bool fast_params_read(const char *p, const char *end, bool subtype,
 		p = fast_skip(p, end);
 		if (pr == NULL)
 			continue;
-		if (fast_is(name, nlen, "charset") && !fast_keep(pr->charset, &pr->has_charset, val, vlen))
+		/* a value the reader uses is a plain token (a boundary may hold
+		   the specials mail programs put in it, not blanks) */
+		bool token = fast_token(val, val + vlen) == val + vlen;
+		if (fast_is(name, nlen, "charset") &&
+		    (!token || !fast_keep(pr->charset, &pr->has_charset, val, vlen)))
 			return false;
-		if (fast_is(name, nlen, "format") && !fast_keep(pr->format, &pr->has_format, val, vlen))
+		if (fast_is(name, nlen, "format") &&
+		    (!token || !fast_keep(pr->format, &pr->has_format, val, vlen)))
 			return false;
-		if (fast_is(name, nlen, "delsp") && !fast_keep(pr->delsp, &pr->has_delsp, val, vlen))
+		if (fast_is(name, nlen, "delsp") &&
+		    (!token || !fast_keep(pr->delsp, &pr->has_delsp, val, vlen)))
+			return false;
+		if (fast_is(name, nlen, "boundary") &&
+		    (memchr(val, ' ', vlen) != NULL ||
+		     !fast_keep(pr->boundary, &pr->has_boundary, val, vlen)))
 			return false;
 	}
 	return true;
@@ -254,14 +276,23 @@ static char *fast_body(const char *body, size_t blen, const struct fast_hdr *cte
 	return out;
 }
 
-/* What the fast path read of a message, before anything goes into it. */
-struct fast_plan {
-	struct fast_hdr stack[FAST_HEADERS_STACK], *hs;
-	size_t n, cap;
+#define FAST_PARTS_MAX	16	/* parts of a multipart read here; more: GMime */
+
+/* One leaf as the walk reads it. */
+struct fast_leaf {
 	struct fast_params pr;
 	bool html;
-	char *raw;		/* transfer-decoded body; NULL: no text part */
+	char *raw;		/* transfer-decoded text; NULL: no text part */
 	size_t rawlen;
+};
+
+/* What the fast path read of a message, before anything goes into it. */
+struct fast_plan {
+	struct fast_hdr stack[FAST_HEADERS_STACK], *hs;	/* top-level fields */
+	size_t n, cap;
+	bool multipart, alternative;
+	struct fast_leaf leaves[FAST_PARTS_MAX];	/* one, or a multipart's parts */
+	size_t nleaves;
 };
 
 /* Free what a plan holds. */
@@ -270,69 +301,189 @@ static void fast_plan_free(struct fast_plan *pl)
 	if (pl->hs != pl->stack)
 		free(pl->hs);
 	pl->hs = pl->stack;
-	free(pl->raw);
-	pl->raw = NULL;
+	for (size_t i = 0; i < pl->nleaves; i++) {
+		free(pl->leaves[i].raw);
+		pl->leaves[i].raw = NULL;
+	}
+	pl->nleaves = 0;
 }
 
-/* Read the message into *pl; false (nothing held) when it is not one the
-   fast path reads. want_body: decode the body of a text part. */
-static bool fast_plan(const char *data, size_t len, bool want_body, struct fast_plan *pl)
+/* The Content-Type, -Transfer-Encoding and -Disposition fields of a header
+   block; false when one is repeated. */
+static bool fast_content_fields(const struct fast_hdr *hs, size_t n, const struct fast_hdr **ctype,
+				const struct fast_hdr **cte, const struct fast_hdr **disp)
 {
-	const struct fast_hdr *ctype = NULL, *cte = NULL, *disp = NULL;
-	const char *body = NULL, *type = NULL, *sub = NULL;
-	size_t tlen = 0, slen = 0;
-	bool attachment = false, ok;
-
-	memset(&pl->pr, 0, sizeof(pl->pr));
-	pl->hs = pl->stack;
-	pl->n = 0;
-	pl->cap = FAST_HEADERS_STACK;
-	pl->html = false;
-	pl->raw = NULL;
-	pl->rawlen = 0;
-	ok = fast_headers(data, len, &pl->hs, &pl->n, &pl->cap, pl->stack, &body);
-	for (size_t i = 0; ok && i < pl->n; i++) {
-		const struct fast_hdr *h = &pl->hs[i];
+	*ctype = *cte = *disp = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct fast_hdr *h = &hs[i];
 		const struct fast_hdr **slot = NULL;
 
 		if (h->nlen < 12 || strncasecmp(h->name, "content-", 8) != 0)
 			continue;
 		if (fast_is(h->name, h->nlen, "content-type"))
-			slot = &ctype;
+			slot = ctype;
 		else if (fast_is(h->name, h->nlen, "content-transfer-encoding"))
-			slot = &cte;
+			slot = cte;
 		else if (fast_is(h->name, h->nlen, "content-disposition"))
-			slot = &disp;
+			slot = disp;
 		if (slot == NULL)
 			continue;
 		if (*slot != NULL)
-			ok = false;	/* which one GMime reads is its business */
+			return false;	/* which one GMime reads is its business */
 		*slot = h;
 	}
-	if (ok && ctype != NULL) {
-		ok = fast_params_read(ctype->raw, ctype->raw + ctype->rlen, true,
-				      &type, &tlen, &sub, &slen, &pl->pr) &&
-		     fast_is(type, tlen, "text");
-		pl->html = ok && fast_is(sub, slen, "html");
-		if (ok && !pl->html && !fast_is(sub, slen, "plain"))
-			sub = NULL;	/* text/csv and the like: no text part */
+	return true;
+}
+
+/* Read one leaf (the message itself, or a part of a multipart): its type,
+   disposition and, for a text part, the decoded body. in_multipart: other
+   media types are read too (they give no text part). False: not read here
+   (a multipart or message inside, a form the fast path does not read). */
+static bool fast_leaf_read(const struct fast_hdr *ctype, const struct fast_hdr *cte,
+			   const struct fast_hdr *disp, const char *body, size_t blen,
+			   bool in_multipart, bool want_body, struct fast_leaf *lf)
+{
+	const char *type = NULL, *sub = NULL;
+	size_t tlen = 0, slen = 0;
+	bool text = true;
+
+	memset(lf, 0, sizeof(*lf));
+	if (ctype != NULL) {
+		if (!fast_params_read(ctype->raw, ctype->raw + ctype->rlen, true, &type, &tlen,
+				      &sub, &slen, &lf->pr))
+			return false;
+		if (fast_is(type, tlen, "text")) {
+			lf->html = fast_is(sub, slen, "html");
+			text = lf->html || fast_is(sub, slen, "plain");
+		} else if (in_multipart && (fast_is(type, tlen, "application") ||
+					    fast_is(type, tlen, "image") ||
+					    fast_is(type, tlen, "audio") ||
+					    fast_is(type, tlen, "video"))) {
+			text = false;
+		} else {
+			return false;	/* multipart, message, and the rest: GMime */
+		}
 	}
-	if (ok && disp != NULL) {
+	if (disp != NULL) {
 		const char *d;
 		size_t dlen;
 
-		ok = fast_params_read(disp->raw, disp->raw + disp->rlen, false, &d, &dlen,
-				      NULL, NULL, NULL);
-		attachment = ok && fast_is(d, dlen, "attachment");
+		if (!fast_params_read(disp->raw, disp->raw + disp->rlen, false, &d, &dlen,
+				      NULL, NULL, NULL))
+			return false;
+		if (fast_is(d, dlen, "attachment"))
+			text = false;
 	}
-	if (ok && (ctype == NULL || sub != NULL) && !attachment) {
-		/* the encoding is checked even when the body is not wanted */
-		pl->raw = fast_body(body, (size_t)(data + len - body), cte, &pl->rawlen);
-		ok = pl->raw != NULL;
-		if (ok && !want_body) {
-			free(pl->raw);
-			pl->raw = NULL;
+	if (!text)
+		return true;
+	/* the encoding is checked even when the body is not wanted */
+	lf->raw = fast_body(body, blen, cte, &lf->rawlen);
+	if (lf->raw == NULL)
+		return false;
+	if (!want_body) {
+		free(lf->raw);
+		lf->raw = NULL;
+		lf->rawlen = 0;
+		lf->html = false;
+		return true;
+	}
+	return true;
+}
+
+/* One part of a multipart: [p, end) runs from after its delimiter line to
+   the start of the next one; the newline before that delimiter is the
+   delimiter's. */
+static bool fast_part(const char *p, const char *end, bool want_body, struct fast_plan *pl)
+{
+	struct fast_hdr stack[FAST_HEADERS_STACK], *hs = stack;
+	const struct fast_hdr *ctype, *cte, *disp;
+	const char *body = NULL, *cend = end;
+	size_t n = 0, cap = FAST_HEADERS_STACK;
+	bool ok;
+
+	if (pl->nleaves == FAST_PARTS_MAX || end == p || end[-1] != '\n')
+		return false;
+	cend--;
+	if (cend > p && cend[-1] == '\r')
+		cend--;
+	ok = fast_headers(p, (size_t)(end - p), &hs, &n, &cap, stack, &body) && body <= cend &&
+	     fast_content_fields(hs, n, &ctype, &cte, &disp) &&
+	     fast_leaf_read(ctype, cte, disp, body, (size_t)(cend - body), true, want_body,
+			    &pl->leaves[pl->nleaves]);
+	if (hs != stack)
+		free(hs);
+	if (ok)
+		pl->nleaves++;
+	return ok;
+}
+
+/* The parts of a one-level multipart with boundary b: every line that
+   begins with "--b" must be a delimiter ("--b") or the close ("--b--")
+   exactly, the close must come, and nothing may follow it that looks like
+   a delimiter. False: GMime's business. */
+static bool fast_multipart(const char *body, const char *end, const char *b, bool want_body,
+			   struct fast_plan *pl)
+{
+	size_t blen = strlen(b);
+	const char *part = NULL;	/* start of the part being read */
+	bool closed = false;
+
+	for (const char *p = body; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl != NULL ? nl + 1 : end;
+		const char *e = nl != NULL && nl > p && nl[-1] == '\r' ? nl - 1 : (nl ? nl : end);
+
+		if ((size_t)(e - p) >= 2 + blen && p[0] == '-' && p[1] == '-' &&
+		    memcmp(p + 2, b, blen) == 0) {
+			const char *r = p + 2 + blen;
+			bool close = e - r == 2 && r[0] == '-' && r[1] == '-';
+
+			/* a delimiter or close at the very end without its
+			   newline: GMime keeps a CR of the part before it */
+			if (closed || (e != r && !close) || nl == NULL)
+				return false;
+			if (part != NULL && !fast_part(part, p, want_body, pl))
+				return false;
+			if (close)
+				closed = true;
+			part = close ? NULL : next;
 		}
+		p = next;
+	}
+	return closed && pl->nleaves > 0;
+}
+
+/* Read the message into *pl; false (nothing held) when it is not one the
+   fast path reads. want_body: decode the bodies of text parts. */
+static bool fast_plan(const char *data, size_t len, bool want_body, struct fast_plan *pl)
+{
+	const struct fast_hdr *ctype = NULL, *cte = NULL, *disp = NULL;
+	const char *body = NULL, *type, *sub;
+	size_t tlen, slen;
+	struct fast_params pr;
+	bool ok;
+
+	pl->hs = pl->stack;
+	pl->n = 0;
+	pl->cap = FAST_HEADERS_STACK;
+	pl->multipart = pl->alternative = false;
+	pl->nleaves = 0;
+	ok = fast_headers(data, len, &pl->hs, &pl->n, &pl->cap, pl->stack, &body) &&
+	     fast_content_fields(pl->hs, pl->n, &ctype, &cte, &disp);
+	memset(&pr, 0, sizeof(pr));
+	if (ok && ctype != NULL &&
+	    fast_params_read(ctype->raw, ctype->raw + ctype->rlen, true, &type, &tlen, &sub, &slen,
+			     &pr) &&
+	    fast_is(type, tlen, "multipart")) {
+		pl->multipart = true;
+		pl->alternative = fast_is(sub, slen, "alternative");
+		ok = (pl->alternative || fast_is(sub, slen, "mixed")) && pr.has_boundary &&
+		     cte == NULL && disp == NULL &&
+		     fast_multipart(body, data + len, pr.boundary, want_body, pl);
+	} else if (ok) {
+		ok = fast_leaf_read(ctype, cte, disp, body, (size_t)(data + len - body), false,
+				    want_body, &pl->leaves[0]);
+		pl->nleaves = ok ? 1 : 0;
 	}
 	if (!ok)
 		fast_plan_free(pl);
@@ -356,11 +507,24 @@ bool hd_mime_is_simple(const char *data, size_t len)
 	return true;
 }
 
+/* Hand one leaf's text to mime.c, as mime_walk's text leaf does. */
+static void fast_leaf_emit(struct mime_ctx *ctx, struct fast_leaf *lf, int group)
+{
+	const struct fast_params *pr = &lf->pr;
+
+	if (lf->raw == NULL)
+		return;
+	mime_text_bytes(ctx, lf->raw, lf->rawlen, lf->html, pr->has_charset ? pr->charset : NULL,
+			!lf->html && pr->has_format ? pr->format : NULL,
+			!lf->html && pr->has_delsp ? pr->delsp : NULL, group, false);
+	lf->raw = NULL;		/* mime_text_bytes() took it */
+}
+
 /* Public to mime.c: see mime-int.h. */
 bool mime_fast_parse(struct mime_ctx *ctx, const char *data, size_t len)
 {
 	struct fast_plan pl;
-	const struct fast_params *pr = &pl.pr;
+	size_t seen = 0;
 
 	if (!fast_plan(data, len, ctx->lim.mime_parts >= 1, &pl))
 		return false;
@@ -368,16 +532,31 @@ bool mime_fast_parse(struct mime_ctx *ctx, const char *data, size_t len)
 	for (size_t i = 0; i < pl.n; i++)
 		if (!mime_add_header(ctx, pl.hs[i].name, pl.hs[i].nlen, pl.hs[i].raw, pl.hs[i].rlen))
 			break;
-	if (ctx->lim.mime_parts < 1)
+	if (++seen > ctx->lim.mime_parts) {
 		mime_note(ctx, MN_PARTS, true,
 			  "MIME part limit %zu reached; further parts not inspected",
 			  ctx->lim.mime_parts);
-	else if (pl.raw != NULL)
-		mime_text_bytes(ctx, pl.raw, pl.rawlen, pl.html,
-				pr->has_charset ? pr->charset : NULL,
-				!pl.html && pr->has_format ? pr->format : NULL,
-				!pl.html && pr->has_delsp ? pr->delsp : NULL, -1, false);
-	pl.raw = NULL;		/* mime_text_bytes() took it */
+	} else if (!pl.multipart) {
+		fast_leaf_emit(ctx, &pl.leaves[0], -1);
+	} else {
+		int group = pl.alternative ? ctx->next_group++ : -1;
+
+		for (size_t i = 0; i < pl.nleaves; i++) {
+			if (++seen > ctx->lim.mime_parts) {
+				mime_note(ctx, MN_PARTS, true,
+					  "MIME part limit %zu reached; further parts not inspected",
+					  ctx->lim.mime_parts);
+				break;
+			}
+			if (ctx->lim.mime_depth < 1) {
+				mime_note(ctx, MN_DEPTH, true,
+					  "MIME depth limit %zu reached; deeper parts not inspected",
+					  ctx->lim.mime_depth);
+				continue;
+			}
+			fast_leaf_emit(ctx, &pl.leaves[i], group);
+		}
+	}
 	fast_plan_free(&pl);
 	return true;
 }

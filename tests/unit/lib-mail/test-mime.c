@@ -669,6 +669,38 @@ static const struct {
 	FAST_CASE(false, "Content-Type: text/plain\nContent-Type: text/html\n\nx\n"),
 	FAST_CASE(false, "Content-Type: text\n\nx\n"),
 	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
+	FAST_CASE(true, "Content-Type: multipart/alternative; boundary=\"----=_Part_1.2\"\n\n"
+		  "preamble\n------=_Part_1.2\nContent-Type: text/plain; charset=utf-8\n\n"
+		  "plain words\n\n------=_Part_1.2\nContent-Type: text/html\n"
+		  "Content-Transfer-Encoding: quoted-printable\n\n<p>html =3D words</p>\n"
+		  "------=_Part_1.2--\nepilogue\n"),
+	FAST_CASE(true, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "one\n--b\nContent-Type: application/pdf; name=\"the invoice.pdf\"\n"
+		  "Content-Disposition: attachment; filename=\"the invoice.pdf\"\n"
+		  "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--b\n"
+		  "Content-Type: text/plain\nContent-Disposition: attachment\n\nnot shown\n--b\n"
+		  "Content-Type: text/html\n\n<b>two</b>\n--b--\n"),
+	FAST_CASE(true, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "\n\n--b\nContent-Type: text/plain\n\n--c\n--b--\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "close at the end without a newline\n--b--"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "--b not a delimiter\n--b--\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "no close\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "x\n--bb\n--b--\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "x\n--b--\n--b\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\n"
+		  "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "x\n--b--\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: message/rfc822\n\n"
+		  "Subject: inner\n\nx\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: text/plain\n\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\n--a\nContent-Type: text/plain\n\nx\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/digest; boundary=a\n\n--a\nContent-Type: text/plain\n\nx\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=\"a b\"\n\n--a b\nContent-Type: text/plain\n\nx\n--a b--\n"),
 	FAST_CASE(false, "Content-Type: message/rfc822\n\nSubject: inner\n\nx\n"),
 	FAST_CASE(false, "Content-Type: application/octet-stream\n\nx\n"),
 	FAST_CASE(false, "Content-Transfer-Encoding: x-uuencode\n\nx\n"),
@@ -697,7 +729,7 @@ static char *with_crlf(const char *s, size_t len, size_t *len_r)
    limits and under small ones. */
 static void assert_same_as_gmime(const char *what, const char *data, size_t len)
 {
-	struct hd_limits lims[3];
+	struct hd_limits lims[6];
 
 	hd_limits_init(&lims[0]);
 	lims[1] = lims[0];
@@ -706,7 +738,13 @@ static void assert_same_as_gmime(const char *what, const char *data, size_t len)
 	lims[1].text_bytes = 7;
 	lims[2] = lims[0];
 	lims[2].mime_parts = 0;
-	for (size_t l = 0; l < 3; l++) {
+	lims[3] = lims[0];
+	lims[3].mime_parts = 1;
+	lims[4] = lims[0];
+	lims[4].mime_parts = 3;
+	lims[5] = lims[0];
+	lims[5].mime_depth = 0;
+	for (size_t l = 0; l < sizeof(lims) / sizeof(lims[0]); l++) {
 		struct hd_message *a = hd_message_parse(data, len, &lims[l]);
 		struct hd_message *b = hd_message_parse_gmime(data, len, &lims[l]);
 		const char *d = hd_message_diff(a, b);
