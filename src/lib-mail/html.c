@@ -726,10 +726,19 @@ static char *html_convert(const char *html, size_t len, int flags, size_t max_ou
 				continue;
 			}
 		}
-		if (html_is_space(ch))
+		if (html_is_space(ch)) {
 			html_out_space(&c.out, ch);
-		else if (ch != '\0')
-			html_out_text(&c.out, c.p, 1);
+		} else if (ch != '\0') {
+			/* a run of plain text in one append, not byte by byte */
+			const char *r = c.p + 1;
+
+			while (r < c.end && *r != '<' && *r != '&' && *r != '\0' &&
+			       !html_is_space((unsigned char)*r))
+				r++;
+			html_out_text(&c.out, c.p, (size_t)(r - c.p));
+			c.p = r;
+			continue;
+		}
 		c.p++;
 	}
 	/* trim trailing white space */
