@@ -3,8 +3,8 @@
  * with small limits so that they are reached. Checks: a message always comes
  * back, parts and headers stay within the limits, every part's text and the
  * joined text are valid UTF-8, the pre-pass cuts never grow the input, the
- * parse takes time linear in the input, and the one-part fast path
- * (mime-fast.c) reads every message exactly as the GMime walk does
+ * parse takes time linear in the input, and the fast path (mime-fast.c)
+ * reads every message exactly as the GMime walk does
  * (hd_message_parse_gmime()), field for field.
  */
 #include <config.h>

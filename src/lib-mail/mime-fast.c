@@ -1,21 +1,23 @@
 /*
- * mime-fast - reads the commonest message without GMime: one text part
- * (Content-Type text/... or none), 7bit, 8bit, binary, quoted-printable or
- * base64, with header fields of the plain "Name: value" form (values may
- * hold 8-bit bytes: GMime keeps them raw too). GMime builds a parser, a
- * stream, a header list, content-type and parameter objects and a filter
- * chain for it and frees them again: two thirds of the parse outside quote
- * splitting.
- * Here the header block is scanned once in place and the body is handed to
- * the same decoding mime.c uses (mime_text_bytes()).
+ * mime-fast - reads the commonest messages without GMime: one text part
+ * (Content-Type text/... or none), or a one-level multipart/alternative or
+ * /mixed of leaf parts (text, or media types that give no text), 7bit,
+ * 8bit, binary, quoted-printable or base64, with header fields of the plain
+ * "Name: value" form (values may hold 8-bit bytes: GMime keeps them raw
+ * too). GMime builds a parser, a stream, header lists, content-type and
+ * parameter objects and a filter chain for them and frees them again: two
+ * thirds of the parse outside quote splitting. Here each header block is
+ * scanned once in place and each text body is handed to the same decoding
+ * mime.c uses (mime_text_bytes()), in the order mime.c's walk would.
  *
  * It must never give a result that differs from the GMime walk in mime.c:
  * it accepts only what it reads exactly as GMime does and says "not mine"
- * (false, before touching the message) for anything else - a multipart, a
- * message/rfc822, an unusual header line, a parameter in a form it does not
- * read (RFC 2231, comments, escapes, encoded words), a repeated Content-*
- * field, a header block without its blank line. fuzz/fuzz-mime compares the
- * two readers on every input it is given (hd_message_parse_gmime()).
+ * (false, before touching the message) for anything else - nesting,
+ * message/rfc822, a digest, an unusual header or delimiter line, a
+ * parameter in a form it does not read (RFC 2231, comments, escapes,
+ * encoded words), a repeated Content-* field, a header block without its
+ * blank line. fuzz/fuzz-mime compares the two readers on every input it is
+ * given (hd_message_parse_gmime()), test-mime on its edge cases.
  */
 #include <config.h>
 #include "mime-int.h"

@@ -63,8 +63,9 @@ bool mime_add_header(struct mime_ctx *ctx, const char *name, size_t nlen,
 void mime_text_bytes(struct mime_ctx *ctx, char *raw, size_t rawlen, bool html,
 		     const char *charset, const char *format, const char *delsp,
 		     int group, bool forwarded);
-/* mime-fast.c: read a simple one-part message without GMime, exactly as the
-   GMime walk would; false (the message untouched) when it is not one. */
+/* mime-fast.c: read a plain one-part or one-level multipart message
+   without GMime, exactly as the GMime walk would; false (the message
+   untouched) when it is not one. */
 bool mime_fast_parse(struct mime_ctx *ctx, const char *data, size_t len);
 
 #endif

@@ -68,12 +68,13 @@ char *hd_mime_headers_cut(const char *data, size_t len, size_t max_headers, size
 /* Parse a message from memory. Never returns NULL: malformed input yields a
    message with what could be read and a note. */
 struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim);
-/* Same, always through GMime: the reference the one-part fast path
-   (mime-fast.c) is compared with in tests and fuzzing. */
+/* Same, always through GMime: the reference the fast path (mime-fast.c)
+   is compared with in tests and fuzzing. */
 struct hd_message *hd_message_parse_gmime(const char *data, size_t len,
 					  const struct hd_limits *lim);
-/* Whether hd_message_parse() reads this message without GMime (a simple
-   one-part message, mime-fast.c): for tests and fuzzing, which compare. */
+/* Whether hd_message_parse() reads this message without GMime (one text
+   part or a one-level multipart in plain form, mime-fast.c), before the
+   limits cut it: for tests and fuzzing, which compare the two readers. */
 bool hd_mime_is_simple(const char *data, size_t len);
 /* The first thing in which two parsed messages differ ("part text", ...),
    or NULL when they are the same in every field. */
