@@ -2,8 +2,10 @@
  * fuzz-mime - MIME parsing (src/lib-mail/mime*.c on GMime) of a raw message,
  * with small limits so that they are reached. Checks: a message always comes
  * back, parts and headers stay within the limits, every part's text and the
- * joined text are valid UTF-8, the pre-pass cuts never grow the input, and
- * the parse takes time linear in the input.
+ * joined text are valid UTF-8, the pre-pass cuts never grow the input, the
+ * parse takes time linear in the input, and the fast path (mime-fast.c)
+ * reads every message exactly as the GMime walk does
+ * (hd_message_parse_gmime()), field for field.
  */
 #include <config.h>
 #include "fuzz.h"
@@ -50,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		props_require("fuzz-mime", !g_utf8_validate(tp->text, -1, NULL) ? "part text is not UTF-8" : NULL);
 	}
 	props_require("fuzz-mime", !g_utf8_validate(msg->subject, -1, NULL) ? "subject is not UTF-8" : NULL);
+	struct hd_message *ref = hd_message_parse_gmime(s, size, &fuzz_lim);
+	props_require("fuzz-mime", hd_message_diff(msg, ref) != NULL ?
+		      "the fast path and GMime read the message differently" : NULL);
+	hd_message_deinit(&ref);
 	text = hd_message_text(msg);
 	props_require("fuzz-mime", text == NULL ? "no message text" : NULL);
 	free(text);

@@ -68,16 +68,17 @@ struct html_conv {
 	int sep_checks;		/* look-aheads done, bounded so that the work stays linear */
 };
 
+/* Tags that end a line of text; sorted (strcmp), searched by halves. */
 static const char *const html_block_tags[] = {
-	"address", "article", "aside", "blockquote", "br", "caption", "center",
-	"dd", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
-	"form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-	"main", "nav", "ol", "option", "p", "pre", "section", "table", "tbody",
-	"tfoot", "thead", "tr", "ul", "body", "html", "head",
+	"address", "article", "aside", "blockquote", "body", "br", "caption",
+	"center", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+	"footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header",
+	"hr", "html", "li", "main", "nav", "ol", "option", "p", "pre", "section",
+	"table", "tbody", "tfoot", "thead", "tr", "ul",
 };
 
 /* Tags whose content is never text for a reader. */
-static const char *const html_raw_tags[] = { "script", "style", "title", "template" };
+static const char *const html_raw_tags[] = { "script", "style", "template", "title" }; /* sorted */
 
 /* The WHATWG named character references; the legacy ones may appear
    without ';'. Generated (see gen-html-entities.py), sorted by name. */
@@ -110,12 +111,24 @@ static bool html_is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* True when name is in the list. */
+/* True when name is in the list (sorted by strcmp): a search by halves,
+   since most tags (a, b, span, font, ...) are in no list and a scan of the
+   41 block tags cost 41 strcmp calls per tag. */
 static bool html_in_list(const char *name, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(name, list[i]) == 0)
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(name, list[mid]);
+
+		if (r == 0)
 			return true;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return false;
 }
 
@@ -713,10 +726,19 @@ static char *html_convert(const char *html, size_t len, int flags, size_t max_ou
 				continue;
 			}
 		}
-		if (html_is_space(ch))
+		if (html_is_space(ch)) {
 			html_out_space(&c.out, ch);
-		else if (ch != '\0')
-			html_out_text(&c.out, c.p, 1);
+		} else if (ch != '\0') {
+			/* a run of plain text in one append, not byte by byte */
+			const char *r = c.p + 1;
+
+			while (r < c.end && *r != '<' && *r != '&' && *r != '\0' &&
+			       !html_is_space((unsigned char)*r))
+				r++;
+			html_out_text(&c.out, c.p, (size_t)(r - c.p));
+			c.p = r;
+			continue;
+		}
 		c.p++;
 	}
 	/* trim trailing white space */

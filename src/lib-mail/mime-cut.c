@@ -100,24 +100,36 @@ size_t hd_mime_parts_cut(const char *data, size_t len, size_t max_parts)
 	   not parsed either. */
 	size_t max_dashes = max_parts * HD_MIME_DASH_LINES_PER_PART + HD_MIME_BOUNDARY_SLACK;
 	size_t parts = 1, dashes = 0, cut = len;	/* the message itself is a part */
-	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *set = NULL;		/* made at the first line with a '=' */
+	const char *eq = NULL;		/* the next '=' (end: none); NULL: not looked for */
 
 	for (const char *line = data, *end = data + len; line < end;) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		const char *next = nl != NULL ? nl + 1 : end;
 
 		if (next - line > 2 && line[0] == '-' && line[1] == '-' &&
-		    (cut_is_delimiter(set, line, next) ? ++parts > max_parts : ++dashes > max_dashes)) {
+		    (set != NULL && cut_is_delimiter(set, line, next) ? ++parts > max_parts
+								      : ++dashes > max_dashes)) {
 			cut = (size_t)(line - data);
 			break;
 		}
-		if (!cut_learn(set, line, next, max_set)) {
-			cut = (size_t)(line - data);
-			break;
+		if (eq == NULL || eq < line) {	/* one search across lines without '=' */
+			eq = memchr(line, '=', (size_t)(end - line));
+			if (eq == NULL)
+				eq = end;
+		}
+		if (eq < next) {
+			if (set == NULL)
+				set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+			if (!cut_learn(set, line, next, max_set)) {
+				cut = (size_t)(line - data);
+				break;
+			}
 		}
 		line = next;
 	}
-	g_hash_table_destroy(set);
+	if (set != NULL)
+		g_hash_table_destroy(set);
 	return cut;
 }
 

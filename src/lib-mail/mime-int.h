@@ -54,4 +54,18 @@ char *mime_to_utf8(struct mime_ctx *ctx, char *in, size_t len, const char *chars
 void mime_normalise_newlines(char *s);
 char *mime_unflow(const char *s, bool delsp);
 
+/* mime.c: one header field (spans: name, raw value after the colon) into
+   the message, under the count and size limits; false at the count limit. */
+bool mime_add_header(struct mime_ctx *ctx, const char *name, size_t nlen,
+		     const char *raw, size_t rlen);
+/* mime.c: one text/plain or text/html leaf from its transfer-decoded bytes
+   (malloc'd, rawlen + 1 bytes, consumed) and Content-Type parameters. */
+void mime_text_bytes(struct mime_ctx *ctx, char *raw, size_t rawlen, bool html,
+		     const char *charset, const char *format, const char *delsp,
+		     int group, bool forwarded);
+/* mime-fast.c: read a plain one-part or one-level multipart message
+   without GMime, exactly as the GMime walk would; false (the message
+   untouched) when it is not one. */
+bool mime_fast_parse(struct mime_ctx *ctx, const char *data, size_t len);
+
 #endif

@@ -145,14 +145,14 @@ void hd_message_requote(struct hd_message *msg, const struct hd_quote_thread *th
 			mime_split_part(&msg->parts[i], thread);
 }
 
-/* Decode one text/plain or text/html leaf. */
-static void mime_text_leaf(struct mime_ctx *ctx, GMimeObject *obj, bool html, int group,
-			   bool forwarded)
+/* Decode one text/plain or text/html leaf from its transfer-decoded bytes
+   (raw: malloc'd, len + 1 bytes, consumed) and its Content-Type parameters
+   (NULL when absent). Shared by the GMime walk and mime-fast.c. */
+void mime_text_bytes(struct mime_ctx *ctx, char *raw, size_t rawlen, bool html,
+		     const char *charset, const char *format, const char *delsp,
+		     int group, bool forwarded)
 {
-	size_t rawlen;
-	char *raw = mime_part_bytes(GMIME_PART(obj), &rawlen);
-	char *text = mime_to_utf8(ctx, raw, rawlen,
-				  g_mime_object_get_content_type_parameter(obj, "charset"));
+	char *text = mime_to_utf8(ctx, raw, rawlen, charset);
 	mime_normalise_newlines(text);
 	if (html) {
 		size_t hlen = strlen(text);
@@ -161,14 +161,26 @@ static void mime_text_leaf(struct mime_ctx *ctx, GMimeObject *obj, bool html, in
 		free(text);
 		return;
 	}
-	const char *format = g_mime_object_get_content_type_parameter(obj, "format");
 	if (format != NULL && strcasecmp(format, "flowed") == 0) {
-		const char *delsp = g_mime_object_get_content_type_parameter(obj, "delsp");
 		char *u = mime_unflow(text, delsp != NULL && strcasecmp(delsp, "yes") == 0);
 		free(text);
 		text = u;
 	}
 	mime_add_part(ctx, "text/plain", text, false, NULL, 0, group, forwarded);
+}
+
+/* Decode one text/plain or text/html leaf of GMime's tree. */
+static void mime_text_leaf(struct mime_ctx *ctx, GMimeObject *obj, bool html, int group,
+			   bool forwarded)
+{
+	size_t rawlen;
+	char *raw = mime_part_bytes(GMIME_PART(obj), &rawlen);
+
+	mime_text_bytes(ctx, raw, rawlen, html,
+			g_mime_object_get_content_type_parameter(obj, "charset"),
+			html ? NULL : g_mime_object_get_content_type_parameter(obj, "format"),
+			html ? NULL : g_mime_object_get_content_type_parameter(obj, "delsp"),
+			group, forwarded);
 }
 
 /* Walk the MIME tree with an explicit stack, bounded by depth and part count. */
@@ -285,40 +297,71 @@ static void mime_parser_warning(gint64 offset, GMimeParserWarning code, const gc
 	mime_note(ctx, 0, trunc, "MIME structure repaired: %s", what);
 }
 
-/* Unfold a raw header value: drop CR/LF of folds, trim. */
-static char *mime_unfold(const char *raw)
+/* Whether c is dropped or trimmed when unfolding a header value. */
+static inline bool mime_fold_space(char c)
 {
-	struct strbuf sb;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
-	sb_init(&sb);
-	for (const char *p = raw; *p != '\0'; p++)
-		if (*p != '\r' && *p != '\n')
-			sb_putc(&sb, *p);
-	size_t a = 0, b = sb.len;
-	while (a < b && (sb.s[a] == ' ' || sb.s[a] == '\t'))
+/* Unfold a raw header value: drop the CR and LF of folds, trim blanks.
+   Trimming SP, HT, CR and LF from both ends and then dropping CR and LF
+   inside is the same as dropping CR and LF first and trimming SP and HT. */
+static char *mime_unfold(const char *raw, size_t len, size_t *len_r)
+{
+	const char *a = raw, *b = raw + len;
+	char *out, *w;
+
+	while (a < b && mime_fold_space(*a))
 		a++;
-	while (b > a && (sb.s[b - 1] == ' ' || sb.s[b - 1] == '\t'))
+	while (b > a && mime_fold_space(b[-1]))
 		b--;
-	char *out = xstrndup(sb.s + a, b - a);
-	sb_free(&sb);
+	out = w = xmalloc((size_t)(b - a) + 1);
+	while (a < b) {
+		const char *nl = memchr(a, '\n', (size_t)(b - a));
+		const char *e = nl != NULL ? nl : b;
+
+		for (const char *cr; (cr = memchr(a, '\r', (size_t)(e - a))) != NULL; a = cr + 1) {
+			memcpy(w, a, (size_t)(cr - a));
+			w += cr - a;
+		}
+		memcpy(w, a, (size_t)(e - a));
+		w += e - a;
+		a = nl != NULL ? nl + 1 : b;
+	}
+	*w = '\0';
+	*len_r = (size_t)(w - out);
 	return out;
 }
 
-/* Add one header, applying the count and size limits. Returns false at the count limit. */
-static bool mime_add_header(struct mime_ctx *ctx, const char *name, const char *raw)
+/* Whether "=?" occurs in s[0..len) (glibc's memmem costs ten times more
+   on a short value). */
+static bool mime_has_encoded_word(const char *s, size_t len)
+{
+	const char *end = s + len;
+
+	for (const char *p = s; (p = memchr(p, '=', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 < end && p[1] == '?')
+			return true;
+	return false;
+}
+
+/* Add one header (name and raw value as spans), applying the count and
+   size limits. Returns false at the count limit. */
+bool mime_add_header(struct mime_ctx *ctx, const char *name, size_t nlen,
+		     const char *raw, size_t rlen)
 {
 	struct hd_message *m = ctx->msg;
 	struct hd_header *h;
-	char *value = mime_unfold(raw);
-	size_t vlen = strlen(value);
+	char *value;
+	size_t vlen;
 
 	if (m->nheaders >= ctx->lim.header_count) {
 		mime_note(ctx, MN_HEADER_COUNT, true,
 			  "header limit %zu reached; further headers not inspected",
 			  ctx->lim.header_count);
-		free(value);
 		return false;
 	}
+	value = mime_unfold(raw, rlen, &vlen);
 	if (vlen > ctx->lim.header_bytes) {
 		vlen = mime_utf8_cut(value, vlen, ctx->lim.header_bytes);
 		value[vlen] = '\0';
@@ -328,13 +371,13 @@ static bool mime_add_header(struct mime_ctx *ctx, const char *name, const char *
 	if ((m->nheaders & (m->nheaders - 1)) == 0)	/* grow at powers of two */
 		m->headers = xrealloc(m->headers, (m->nheaders ? m->nheaders * 2 : 1) * sizeof(*h));
 	h = &m->headers[m->nheaders++];
-	h->name = xstrdup(name);
+	h->name = xstrndup(name, nlen);
 	h->value = value;
 	bool bad;
-	if (mime_is_ascii(value, vlen) && strstr(value, "=?") == NULL) {
+	if (mime_is_ascii(value, vlen) && !mime_has_encoded_word(value, vlen)) {
 		/* no encoded word: GMime's decoding (loose mode) gives the value
 		   back unchanged (checked on 200,000 random ASCII values) */
-		h->decoded = xstrdup(value);
+		h->decoded = xstrndup(value, vlen);
 	} else {
 		gchar *dec = g_mime_utils_header_decode_text(ctx->opts, value);
 		h->decoded = mime_make_valid(dec != NULL ? dec : "", dec != NULL ? strlen(dec) : 0,
@@ -393,8 +436,11 @@ static void mime_headers(struct mime_ctx *ctx, GMimeObject *top, GMimeObject *bo
 	}
 	qsort(refs, n, sizeof(*refs), mime_hdr_cmp);
 	for (size_t i = 0; i < n; i++) {
+		const char *name = g_mime_header_get_name(refs[i].h);
 		const char *raw = g_mime_header_get_raw_value(refs[i].h);
-		if (!mime_add_header(ctx, g_mime_header_get_name(refs[i].h), raw != NULL ? raw : ""))
+		if (raw == NULL)
+			raw = "";
+		if (!mime_add_header(ctx, name, strlen(name), raw, strlen(raw)))
 			break;
 	}
 	free(refs);
@@ -423,7 +469,7 @@ static void mime_fallback(struct mime_ctx *ctx, const char *data, size_t len)
 			sb_putc(&val, ' ');
 			sb_append(&val, p, l);
 		} else {
-			if (have && !mime_add_header(ctx, name.s, val.s))
+			if (have && !mime_add_header(ctx, name.s, strlen(name.s), val.s, strlen(val.s)))
 				have = false;
 			const char *colon = memchr(p, ':', l);
 			sb_truncate(&name, 0);
@@ -437,7 +483,7 @@ static void mime_fallback(struct mime_ctx *ctx, const char *data, size_t len)
 		p = nl != NULL ? nl + 1 : end;
 	}
 	if (have)
-		mime_add_header(ctx, name.s, val.s);
+		mime_add_header(ctx, name.s, strlen(name.s), val.s, strlen(val.s));
 	sb_free(&name);
 	sb_free(&val);
 	if (p < end) {
@@ -498,8 +544,9 @@ static void mime_thread_fields(struct mime_ctx *ctx)
 	}
 }
 
-/* Public entry: see mime.h. */
-struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim)
+/* Parse a message; fast: try mime-fast.c before GMime. */
+static struct hd_message *mime_parse(const char *data, size_t len, const struct hd_limits *lim,
+				     bool fast)
 {
 	struct hd_message *m = xcalloc(1, sizeof(*m));
 	struct mime_ctx ctx;
@@ -562,7 +609,9 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 
 	GMimeObject *gm = NULL;
 	GByteArray *borrowed = NULL;
-	if (len > 0) {
+	if (len > 0 && fast && mime_fast_parse(&ctx, data, len)) {
+		len = 0;	/* read: no GMime, no fallback */
+	} else if (len > 0) {
 		/* GMime reads the caller's bytes in place: the array borrows
 		   them (the stream does not own it, nothing writes to it) and
 		   gives them back below, once GMime's objects, whose parts
@@ -602,6 +651,19 @@ struct hd_message *hd_message_parse(const char *data, size_t len, const struct h
 	sv_free(&ctx.charsets_noted);
 	free(hcut);
 	return m;
+}
+
+/* Public entry: see mime.h. */
+struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim)
+{
+	return mime_parse(data, len, lim, true);
+}
+
+/* Public entry: see mime.h. */
+struct hd_message *hd_message_parse_gmime(const char *data, size_t len,
+					  const struct hd_limits *lim)
+{
+	return mime_parse(data, len, lim, false);
 }
 
 /* Public entry: see mime.h. A regular file is mapped and parsed in place
@@ -741,4 +803,65 @@ char *hd_message_text(const struct hd_message *msg)
 		sb_puts(&sb, p->text);
 	}
 	return sb.s;
+}
+
+/* Whether two C strings (either may be NULL) differ. */
+static bool mime_str_differ(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a != b : strcmp(a, b) != 0;
+}
+
+/* Whether two string vectors differ. */
+static bool mime_sv_differ(const struct strvec *a, const struct strvec *b)
+{
+	if (a->n != b->n)
+		return true;
+	for (size_t i = 0; i < a->n; i++)
+		if (mime_str_differ(a->v[i], b->v[i]))
+			return true;
+	return false;
+}
+
+/* Public entry: see mime.h. */
+const char *hd_message_diff(const struct hd_message *a, const struct hd_message *b)
+{
+	if (a->nheaders != b->nheaders)
+		return "header count";
+	for (size_t i = 0; i < a->nheaders; i++) {
+		const struct hd_header *x = &a->headers[i], *y = &b->headers[i];
+		if (mime_str_differ(x->name, y->name))
+			return "header name";
+		if (mime_str_differ(x->value, y->value))
+			return "header value";
+		if (mime_str_differ(x->decoded, y->decoded))
+			return "decoded header value";
+	}
+	if (mime_str_differ(a->subject, b->subject) || mime_str_differ(a->from, b->from))
+		return "subject or from";
+	if (mime_str_differ(a->message_id, b->message_id) ||
+	    mime_str_differ(a->in_reply_to, b->in_reply_to) ||
+	    mime_sv_differ(&a->references, &b->references))
+		return "thread ids";
+	if (a->nparts != b->nparts)
+		return "part count";
+	for (size_t i = 0; i < a->nparts; i++) {
+		const struct hd_textpart *x = &a->parts[i], *y = &b->parts[i];
+		if (mime_str_differ(x->content_type, y->content_type))
+			return "part content type";
+		if (mime_str_differ(x->text, y->text))
+			return "part text";
+		if (mime_str_differ(x->agent_text, y->agent_text) ||
+		    mime_str_differ(x->agent_certain, y->agent_certain) ||
+		    mime_str_differ(x->quote_src, y->quote_src))
+			return "part agent text";
+		if (x->quote_found != y->quote_found || x->quote_uncertain != y->quote_uncertain ||
+		    x->quote_html != y->quote_html || x->quote_thread != y->quote_thread ||
+		    x->forwarded != y->forwarded || x->alt_group != y->alt_group)
+			return "part flags";
+	}
+	if (mime_sv_differ(&a->notes, &b->notes))
+		return "notes";
+	if (a->truncated != b->truncated)
+		return "truncated";
+	return NULL;
 }

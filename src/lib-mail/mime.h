@@ -68,6 +68,17 @@ char *hd_mime_headers_cut(const char *data, size_t len, size_t max_headers, size
 /* Parse a message from memory. Never returns NULL: malformed input yields a
    message with what could be read and a note. */
 struct hd_message *hd_message_parse(const char *data, size_t len, const struct hd_limits *lim);
+/* Same, always through GMime: the reference the fast path (mime-fast.c)
+   is compared with in tests and fuzzing. */
+struct hd_message *hd_message_parse_gmime(const char *data, size_t len,
+					  const struct hd_limits *lim);
+/* Whether hd_message_parse() reads this message without GMime (one text
+   part or a one-level multipart in plain form, mime-fast.c), before the
+   limits cut it: for tests and fuzzing, which compare the two readers. */
+bool hd_mime_is_simple(const char *data, size_t len);
+/* The first thing in which two parsed messages differ ("part text", ...),
+   or NULL when they are the same in every field. */
+const char *hd_message_diff(const struct hd_message *a, const struct hd_message *b);
 /* Same, reading from an open file descriptor (not closed, position ignored). */
 struct hd_message *hd_message_parse_fd(int fd, const struct hd_limits *lim);
 void hd_message_deinit(struct hd_message **msg);

@@ -163,6 +163,8 @@ static char *header_value(const char *s)
 {
 	struct strbuf sb;
 
+	if (strpbrk(s, "\r\n") == NULL)	/* the usual case: one line */
+		return xstrdup(s);
 	sb_init(&sb);
 	for (; *s; s++) {
 		if (*s == '\r')
@@ -372,24 +374,33 @@ sfsistat apply_verdict(SMFICTX *ctx, struct msg *m, const struct hd_verdict *v)
 	return SMFIS_ACCEPT;
 }
 
+/* Append " key=value" to a log line when value is set. */
+static void log_field(struct strbuf *sb, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	sb_puts(sb, key);
+	sb_puts(sb, value);
+}
+
 /* Log the decision in one line. */
 void log_verdict(const struct msg *m, const struct hd_verdict *v)
 {
 	struct strbuf sb;
 
+	/* sb_puts, not sb_printf: a formatted append costs ten times more */
 	sb_init(&sb);
-	sb_printf(&sb, "%s: %s action=%s", qid(m), hd_direction_name(v->direction),
-		  hd_verdict_action_name(v->action));
-	if (v->ticket)
-		sb_printf(&sb, " ticket=%s", v->ticket);
-	if (v->team)
-		sb_printf(&sb, " team=%s", v->team);
-	if (v->priority)
-		sb_printf(&sb, " priority=%s", v->priority);
-	if (v->agent)
-		sb_printf(&sb, " agent=%s", v->agent);
+	sb_puts(&sb, qid(m));
+	sb_puts(&sb, ": ");
+	sb_puts(&sb, hd_direction_name(v->direction));
+	sb_puts(&sb, " action=");
+	sb_puts(&sb, hd_verdict_action_name(v->action));
+	log_field(&sb, " ticket=", v->ticket);
+	log_field(&sb, " team=", v->team);
+	log_field(&sb, " priority=", v->priority);
+	log_field(&sb, " agent=", v->agent);
 	for (size_t i = 0; i < v->recipients_added.n; i++)
-		sb_printf(&sb, " added=%s", v->recipients_added.v[i]);
+		log_field(&sb, " added=", v->recipients_added.v[i]);
 	for (size_t i = 0; i < v->nfindings; i++)
 		sb_printf(&sb, " finding=%s:%s", v->findings[i].kind,
 			  v->findings[i].rule ? v->findings[i].rule : "-");

@@ -617,6 +617,217 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* Messages the one-part fast path (mime-fast.c) must read exactly as GMime
+   does, or leave to GMime: edge cases of its header scan, Content-Type,
+   Content-Disposition and transfer encodings. true: the fast path reads it. */
+#define FAST_CASE(simple, lit) { simple, lit, sizeof(lit) - 1 }
+static const struct {
+	bool simple;
+	const char *msg;
+	size_t len;
+} fast_cases[] = {
+	FAST_CASE(true, "From: a@b\nSubject: hi\n\nbody\n"),
+	FAST_CASE(true, "From: a@b\nSubject:   padded value   \n\nbody"),
+	FAST_CASE(true, "Subject: folded\n\tover two\n   lines\n\nx\n"),
+	FAST_CASE(true, "Subject: =?utf-8?q?caf=C3=A9?=\n\nencoded word\n"),
+	FAST_CASE(true, "Subject:\n\nempty subject\n"),
+	FAST_CASE(true, "Subject: x\n\n"),
+	FAST_CASE(true, "X-A: 1\nContent-Type: text/plain; charset=\"iso-8859-1\"\n\ncaf\xe9\n"),
+	FAST_CASE(true, "Content-Type: text/plain;\n\tcharset=utf-8; format=flowed; delsp=yes\n\n"
+		"soft \nbreak\n> quoted \n> more\n"),
+	FAST_CASE(true, "Content-Type: TEXT/PLAIN; CHARSET=windows-1252\n\n\x93quoted\x94\n"),
+	FAST_CASE(true, "Content-Type: text/plain; charset=utf-8\n\nbad \xff utf-8\n"),
+	FAST_CASE(true, "Content-Type: text/plain; charset=x-unknown\n\nunknown \xe9\n"),
+	FAST_CASE(true, "Content-Type: text/plain; charset=koi8-r\n\n\xf0\xd2\xc9\xd7\xc5\xd4\n"),
+	FAST_CASE(true, "Content-Type: text/plain; charset=utf-16le\n\nh\0i\0\n\0"),
+	FAST_CASE(true, "Content-Type: text/html; charset=utf-8\n\n<p>Hello <b>there</b></p>"
+		"<blockquote>old</blockquote>\n"),
+	FAST_CASE(true, "Content-Type: text/csv\n\na,b\n"),
+	FAST_CASE(true, "Content-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n\nx\n"),
+	FAST_CASE(true, "Content-Type: text/plain\nContent-Disposition: inline\n\nshown\n"),
+	FAST_CASE(true, "Content-Transfer-Encoding: quoted-printable\n\nsoft=\nbreak =3D caf=C3=A9=\n"),
+	FAST_CASE(true, "Content-Transfer-Encoding: Base64\n\naGVsbG8gd29ybGQK\n"),
+	FAST_CASE(true, "Content-Transfer-Encoding: base64\n\naGVsbG8*gd29y!bGQK==junk\n"),
+	FAST_CASE(true, "Content-Transfer-Encoding: 8bit\n\nnul\0byte\n"),
+	FAST_CASE(true, "Subject: dashes\n\n--\n-- \n--x\n--y\n--z\n"),
+	FAST_CASE(true, "Message-ID: <a@b>\nIn-Reply-To: <c@d> <e@f>\nReferences: <x@y>\n\t<c@d>\n\nx\n"),
+	FAST_CASE(true, "Message-ID: not an id\nIn-Reply-To: garbage\n\nx\n"),
+	FAST_CASE(false, "Subject: no blank line\n"),
+	FAST_CASE(false, "Subject: headers only\nFrom: a"),
+	FAST_CASE(true, "Subject: caf\xc3\xa9 raw 8-bit\nFrom: J\xfcrgen <j@x>\n\nx\n"),
+	FAST_CASE(true, "Subject: =?utf-8?q?x?= caf\xc3\xa9\n\tfolded \xe9\n\nx\n"),
+	FAST_CASE(false, "X-\xc3\xa9: 8-bit name\n\nx\n"),
+	FAST_CASE(false, "Subject : space before colon\n\nx\n"),
+	FAST_CASE(false, " leading fold\nSubject: x\n\nx\n"),
+	FAST_CASE(false, "Subject: x\n \nblank fold\n\nx\n"),
+	FAST_CASE(false, "no header at all\n\nx\n"),
+	FAST_CASE(false, ": no name\nSubject: x\n\nx\n"),
+	FAST_CASE(false, "Content-Type: text/plain; charset=\"utf 8\"\n\nx\n"),
+	FAST_CASE(false, "Content-Type: text/plain; charset*=utf-8''x\n\nx\n"),
+	FAST_CASE(false, "Content-Type: text/plain;\n\nx\n"),
+	FAST_CASE(false, "Content-Type: text/plain (comment)\n\nx\n"),
+	FAST_CASE(false, "Content-Type: text/plain\nContent-Type: text/html\n\nx\n"),
+	FAST_CASE(false, "Content-Type: text\n\nx\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
+	FAST_CASE(true, "Content-Type: multipart/alternative; boundary=\"----=_Part_1.2\"\n\n"
+		  "preamble\n------=_Part_1.2\nContent-Type: text/plain; charset=utf-8\n\n"
+		  "plain words\n\n------=_Part_1.2\nContent-Type: text/html\n"
+		  "Content-Transfer-Encoding: quoted-printable\n\n<p>html =3D words</p>\n"
+		  "------=_Part_1.2--\nepilogue\n"),
+	FAST_CASE(true, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "one\n--b\nContent-Type: application/pdf; name=\"the invoice.pdf\"\n"
+		  "Content-Disposition: attachment; filename=\"the invoice.pdf\"\n"
+		  "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--b\n"
+		  "Content-Type: text/plain\nContent-Disposition: attachment\n\nnot shown\n--b\n"
+		  "Content-Type: text/html\n\n<b>two</b>\n--b--\n"),
+	FAST_CASE(true, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "\n\n--b\nContent-Type: text/plain\n\n--c\n--b--\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "close at the end without a newline\n--b--"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "--b not a delimiter\n--b--\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "no close\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "x\n--bb\n--b--\n"),
+	FAST_CASE(false, "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "x\n--b--\n--b\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\n"
+		  "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+		  "x\n--b--\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: message/rfc822\n\n"
+		  "Subject: inner\n\nx\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: text/plain\n\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=a\n\n--a\n--a\nContent-Type: text/plain\n\nx\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/digest; boundary=a\n\n--a\nContent-Type: text/plain\n\nx\n--a--\n"),
+	FAST_CASE(false, "Content-Type: multipart/mixed; boundary=\"a b\"\n\n--a b\nContent-Type: text/plain\n\nx\n--a b--\n"),
+	FAST_CASE(false, "Content-Type: message/rfc822\n\nSubject: inner\n\nx\n"),
+	FAST_CASE(false, "Content-Type: application/octet-stream\n\nx\n"),
+	FAST_CASE(false, "Content-Transfer-Encoding: x-uuencode\n\nx\n"),
+	FAST_CASE(false, "Content-Transfer-Encoding: 7bit; junk\n\nx\n"),
+	FAST_CASE(false, "Content-Disposition: attachment filename\n\nx\n"),
+	FAST_CASE(false, "Subject: nul\0in header\n\nx\n"),
+	FAST_CASE(false, "Subject: bare\rcr\n\nx\n"),
+};
+
+/* The message with every LF that lacks a CR turned into CRLF. */
+static char *with_crlf(const char *s, size_t len, size_t *len_r)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+			sb_putc(&sb, '\r');
+		sb_putc(&sb, s[i]);
+	}
+	*len_r = sb.len;
+	return sb.s;
+}
+
+/* hd_message_parse() and the GMime reader agree on data, under the default
+   limits and under small ones. */
+static void assert_same_as_gmime(const char *what, const char *data, size_t len)
+{
+	struct hd_limits lims[6];
+
+	hd_limits_init(&lims[0]);
+	lims[1] = lims[0];
+	lims[1].header_count = 2;
+	lims[1].header_bytes = 5;
+	lims[1].text_bytes = 7;
+	lims[2] = lims[0];
+	lims[2].mime_parts = 0;
+	lims[3] = lims[0];
+	lims[3].mime_parts = 1;
+	lims[4] = lims[0];
+	lims[4].mime_parts = 3;
+	lims[5] = lims[0];
+	lims[5].mime_depth = 0;
+	for (size_t l = 0; l < sizeof(lims) / sizeof(lims[0]); l++) {
+		struct hd_message *a = hd_message_parse(data, len, &lims[l]);
+		struct hd_message *b = hd_message_parse_gmime(data, len, &lims[l]);
+		const char *d = hd_message_diff(a, b);
+		ck_assert_msg(d == NULL, "%s (limits %zu): %s differs from GMime's", what, l, d);
+		hd_message_deinit(&a);
+		hd_message_deinit(&b);
+	}
+}
+
+START_TEST(test_fast_same_as_gmime)
+{
+	const char *msg = fast_cases[_i].msg;
+	size_t len = fast_cases[_i].len, clen;
+	char *crlf, *what;
+
+	crlf = with_crlf(msg, len, &clen);
+	what = xasprintf("case %d", _i);
+	ck_assert_msg(hd_mime_is_simple(msg, len) == fast_cases[_i].simple,
+		      "%s: the fast path %s it", what, fast_cases[_i].simple ? "refused" : "took");
+	ck_assert_msg(hd_mime_is_simple(crlf, clen) == fast_cases[_i].simple,
+		      "%s with CRLF: the fast path %s it", what,
+		      fast_cases[_i].simple ? "refused" : "took");
+	assert_same_as_gmime(what, msg, len);
+	assert_same_as_gmime(what, crlf, clen);
+	free(what);
+	free(crlf);
+}
+END_TEST
+
+START_TEST(test_fast_samples_same_as_gmime)
+{
+	static const char *const more[] = { "tests/data/mime/flowed-delsp.eml",
+					    "tests/data/mime/forwarded-attachment.eml",
+					    "tests/data/mime/outlook-html-reply.eml" };
+	size_t nsamples = sizeof(samples) / sizeof(samples[0]), simple = 0;
+
+	for (size_t i = 0; i < nsamples + sizeof(more) / sizeof(more[0]); i++) {
+		char *rel = i < nsamples ? xasprintf("contrib/samples/%s", samples[i])
+					 : xstrdup(more[i - nsamples]);
+		size_t len, clen;
+		char *data = slurp(rel, &len);
+		char *crlf = with_crlf(data, len, &clen);
+
+		simple += hd_mime_is_simple(data, len);
+		assert_same_as_gmime(rel, data, len);
+		assert_same_as_gmime(rel, crlf, clen);
+		free(crlf);
+		free(data);
+		free(rel);
+	}
+	ck_assert_msg(simple >= 5, "only %zu samples take the fast path", simple);
+}
+END_TEST
+
+START_TEST(test_message_diff)
+{
+	const char *m = "Subject: a\nIn-Reply-To: <x@y>\n\nhello\n";
+	struct hd_message *a = hd_message_parse(m, strlen(m), NULL);
+	struct hd_message *b = hd_message_parse(m, strlen(m), NULL);
+
+	ck_assert_ptr_null(hd_message_diff(a, b));
+	free(b->parts[0].text);
+	b->parts[0].text = xstrdup("hellO\n");
+	ck_assert_str_eq(hd_message_diff(a, b), "part text");
+	hd_message_deinit(&b);
+	b = hd_message_parse(m, strlen(m), NULL);
+	free(b->headers[0].decoded);
+	b->headers[0].decoded = xstrdup("b");
+	ck_assert_str_eq(hd_message_diff(a, b), "decoded header value");
+	hd_message_deinit(&b);
+	b = hd_message_parse(m, strlen(m), NULL);
+	sv_push(&b->notes, "one more");
+	ck_assert_str_eq(hd_message_diff(a, b), "notes");
+	hd_message_deinit(&b);
+	b = hd_message_parse(m, strlen(m), NULL);
+	free(b->in_reply_to);
+	b->in_reply_to = NULL;
+	ck_assert_str_eq(hd_message_diff(a, b), "thread ids");
+	hd_message_deinit(&a);
+	hd_message_deinit(&b);
+}
+END_TEST
+
 /* All test cases. */
 static Suite *mime_suite(void)
 {
@@ -648,6 +859,9 @@ static Suite *mime_suite(void)
 	tcase_add_test(tc, test_parse_fd);
 	tcase_add_test(tc, test_no_content_type_8bit);
 	tcase_add_test(tc, test_threads);
+	tcase_add_loop_test(tc, test_fast_same_as_gmime, 0, sizeof(fast_cases) / sizeof(fast_cases[0]));
+	tcase_add_test(tc, test_fast_samples_same_as_gmime);
+	tcase_add_test(tc, test_message_diff);
 	suite_add_tcase(s, tc);
 	return s;
 }
