@@ -361,6 +361,17 @@ static void sentence_govern(struct amount_sentence *st, size_t k)
 		sentence_grant(st, k, before, db, off);
 }
 
+/* Start an empty sentence (every count and flag; tokens are set as pushed). */
+static void sentence_reset(struct amount_sentence *st)
+{
+	st->n = 0;
+	st->ntok = 0;
+	st->namounts = 0;
+	st->nkinds = 0;
+	st->depth = 0;
+	st->rule = false;
+}
+
 /* Decide the sentence's grants and move them to the output. */
 static void sentence_flush(struct amount_sentence *st, struct hd_amount **out, size_t *n)
 {
@@ -401,12 +412,7 @@ static void sentence_flush(struct amount_sentence *st, struct hd_amount **out, s
 		}
 	}
 done:
-	st->n = 0;
-	st->ntok = 0;
-	st->namounts = 0;
-	st->nkinds = 0;
-	st->depth = 0;
-	st->rule = false;
+	sentence_reset(st);
 }
 
 /* Count a token, cutting the sentence when it is full; returns its place. */
@@ -492,12 +498,7 @@ static size_t amount_scan_run(const char *text, const char *start, int line, siz
 
 	amount_words_init();
 	st->n0 = n0;
-	st->n = 0;
-	st->ntok = 0;
-	st->namounts = 0;
-	st->nkinds = 0;
-	st->depth = 0;
-	st->rule = false;
+	sentence_reset(st);
 	for (const char *p = start; n < HD_AMOUNT_MAX;) {
 		const char *w = p, *q;
 		struct hd_amount a;
