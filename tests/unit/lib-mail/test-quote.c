@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include "check-run.h"
+#include "test-util.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,10 +354,7 @@ static uint64_t eq_state = 0x9e3779b97f4a7c15ULL;
 /* xorshift64*: the same inputs on every run. */
 static uint64_t eq_rand(void)
 {
-	eq_state ^= eq_state >> 12;
-	eq_state ^= eq_state << 25;
-	eq_state ^= eq_state >> 27;
-	return eq_state * 0x2545f4914f6cdd1dULL;
+	return hd_test_xorshift64s(&eq_state);
 }
 
 /* A random number below n (n > 0). */
@@ -366,21 +364,7 @@ static size_t eq_below(size_t n)
 }
 
 /* s[0..len) with control and non-ASCII bytes escaped, for a failure message. */
-static const char *eq_show(const char *s, size_t len)
-{
-	static char buf[2048];
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 5 < sizeof(buf); i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
-	}
-	buf[o] = '\0';
-	return buf;
-}
+#define eq_show hd_test_show
 
 /* The line-level recognisers on one line, fast against oracle. */
 static void eq_line(const char *s, size_t len)

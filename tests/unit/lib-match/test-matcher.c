@@ -3,6 +3,7 @@
 #include <config.h>
 #include <check.h>
 #include "check-run.h"
+#include "test-util.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -191,14 +192,7 @@ START_TEST(limits)
 END_TEST
 
 /* Deterministic PRNG (xorshift32). */
-static uint32_t rnd(uint32_t *st)
-{
-	uint32_t x = *st;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *st = x;
-}
+#define rnd hd_test_xorshift32
 
 /* True when the match [s, e) of text (normalised) is word-bounded. */
 static bool bounded(const char *t, size_t len, size_t s, size_t e)

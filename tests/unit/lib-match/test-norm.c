@@ -2,6 +2,7 @@
 #include <config.h>
 #include <check.h>
 #include "check-run.h"
+#include "test-util.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,10 +246,7 @@ END_TEST
 static uint32_t oracle_rng = 2463534242u;
 static uint32_t oracle_rnd(void)
 {
-	oracle_rng ^= oracle_rng << 13;
-	oracle_rng ^= oracle_rng >> 17;
-	oracle_rng ^= oracle_rng << 5;
-	return oracle_rng;
+	return hd_test_xorshift32(&oracle_rng);
 }
 
 /* Append the UTF-8 of cp to buf at *n. */

@@ -2,6 +2,7 @@
 #include <config.h>
 #include <check.h>
 #include "check-run.h"
+#include "test-util.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
@@ -188,10 +189,7 @@ END_TEST
 static uint64_t eq_state;
 static uint32_t eq_rand(void)
 {
-	eq_state ^= eq_state >> 12;
-	eq_state ^= eq_state << 25;
-	eq_state ^= eq_state >> 27;
-	return (uint32_t)((eq_state * 0x2545F4914F6CDD1DULL) >> 32);
+	return (uint32_t)(hd_test_xorshift64s(&eq_state) >> 32);
 }
 
 /* A random number below n. */
@@ -297,18 +295,7 @@ static char *eq_input(size_t npieces)
 /* s with its control and non-ASCII bytes escaped, for a failure message. */
 static const char *eq_show(const char *s)
 {
-	static char buf[4096];
-	size_t o = 0;
-
-	for (; *s && o + 5 < sizeof(buf); s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
-	}
-	buf[o] = '\0';
-	return buf;
+	return hd_test_show(s, strlen(s));
 }
 
 /* Assert that two amounts are the same in every field. */

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include "check-run.h"
+#include "test-util.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -556,10 +557,7 @@ static size_t check_cond_hits(const struct hd_cond *c, const struct hd_normtext 
 static uint32_t cond_rng = 1234567u;
 static uint32_t cond_rnd(void)
 {
-	cond_rng ^= cond_rng << 13;
-	cond_rng ^= cond_rng >> 17;
-	cond_rng ^= cond_rng << 5;
-	return cond_rng;
+	return hd_test_xorshift32(&cond_rng);
 }
 
 START_TEST(test_cond_words_one_pass)

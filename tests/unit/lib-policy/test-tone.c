@@ -4,6 +4,7 @@
 #include <config.h>
 #include <check.h>
 #include "check-run.h"
+#include "test-util.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,10 +411,7 @@ END_TEST
 static uint32_t tone_rng = 88172645u;
 static uint32_t tone_rnd(void)
 {
-	tone_rng ^= tone_rng << 13;
-	tone_rng ^= tone_rng >> 17;
-	tone_rng ^= tone_rng << 5;
-	return tone_rng;
+	return hd_test_xorshift32(&tone_rng);
 }
 
 /* A random phrase of 1 to maxw words of a tiny vocabulary, so that matches,
