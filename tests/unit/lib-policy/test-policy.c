@@ -569,7 +569,7 @@ START_TEST(test_cond_words_one_pass)
 	static const char *const vocab[] = {
 		"site", "is", "down", "Site is down", "outage", "OUTAGE report", "data", "loss",
 		"urgent", "asap", "cannot", "log", "in", "lawyer", "cancel", "switch", "provider",
-		"downtown", "is-down", "\xc3\xbcber", "d\xd0\xbewn", "--", ",", ".", "\n",
+		"downtown", "is-down", "\xc3\xbc" "ber", "d\xd0\xbewn", "--", ",", ".", "\n",
 	};
 	struct hd_diag d;
 	struct hd_policy *pols[2];
@@ -582,7 +582,7 @@ START_TEST(test_cond_words_one_pass)
 		"  - name: b\n"
 		"    when: { all: [ { words: [\"is down\", data loss, site] }, { words: [down, \"outage report\"] } ] }\n"
 		"  - name: c\n"
-		"    when: { subject_words: [down, \"site is\", \"\xc3\xbcber\"] }\n"
+		"    when: { subject_words: [down, \"site is\", \"\xc3\xbc" "ber\"] }\n"
 		"  - { name: standard }\n", &d);
 	ck_assert_uint_eq(hd_diag_count(&d), 0);
 	hd_diag_free(&d);
